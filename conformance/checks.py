@@ -1,0 +1,363 @@
+"""Plain check functions of the kit: exchanges, outcome matching, violations.
+
+A check sends bytes over :class:`~conformance.wire.Wire` connections, reads
+what comes back and compares it with every outcome the specification allows.
+When none matches it raises :class:`Violation`, which carries everything a
+report shows: the requirement broken, what was sent, what was expected, what
+came back, the wire transcript and a replay command.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.jsonvalue import JSONDecodeFailure, TooDeep, dumps, first_difference, json_equal, short, strict_loads
+from conformance.specdata import requirements, validator
+from conformance.wire import Ended, Frame, Transcript, Wire, frame
+
+PROBE_BODY = b'{"in":"ping","params":"probe"}'
+PROBE = frame(PROBE_BODY)
+
+Matcher = dict[str, Any]  # {"out": "pong", "result": V} | {"out": "pong"} | {"out": "error", "code": C}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    responses: tuple[Matcher, ...]
+    connection: str  # "open" | "closed"
+
+    @classmethod
+    def of(cls, document: dict[str, Any]) -> Outcome:
+        return cls(tuple(document["responses"]), document["connection"])
+
+    def describe(self) -> str:
+        shown = ", ".join(describe_matcher(m) for m in self.responses) or "no response"
+        then = (
+            "the connection stays open (answers a probe ping)"
+            if self.connection == "open"
+            else "the server closes the connection"
+        )
+        return f"[{shown}], then {then}"
+
+
+def pong(result: Any = ...) -> Matcher:
+    return {"out": "pong"} if result is ... else {"out": "pong", "result": result}
+
+
+def error(code: int) -> Matcher:
+    return {"out": "error", "code": code}
+
+
+def describe_matcher(matcher: Matcher) -> str:
+    if matcher["out"] == "error":
+        return f"error {matcher['code']}"
+    if "result" in matcher:
+        return f"pong {short(matcher['result'], 80)}"
+    return "pong (any result)"
+
+
+def describe_response(value: dict[str, Any]) -> str:
+    if value.get("out") == "error" and isinstance(value.get("result"), dict):
+        return f"error {value['result'].get('code')} {short(value['result'].get('message'), 60)}"
+    return f"{short(value.get('out'), 20)} {short(value.get('result'), 80)}"
+
+
+def matches(matcher: Matcher, value: dict[str, Any]) -> bool:
+    if value.get("out") != matcher["out"]:
+        return False
+    if value["result"] is DEEP:
+        return "result" not in matcher and matcher["out"] == "pong"
+    if matcher["out"] == "error":
+        return value["result"].get("code") == matcher["code"] and type(value["result"].get("code")) is int
+    return "result" not in matcher or json_equal(matcher["result"], value.get("result"))
+
+
+DEEP = "(a result nested too deeply for the kit to compare)"
+
+
+def shallow_response(body: bytes) -> dict[str, Any]:
+    """The "out" of a response too deep to decode; its result can only match "any result"."""
+    found = re.match(rb'\s*\{\s*"out"\s*:\s*"(\w+)"', body) or re.search(rb'"out"\s*:\s*"(\w+)"\s*\}\s*$', body)
+    return {"out": found.group(1).decode() if found else "(unreadable)", "result": DEEP}
+
+
+@dataclass
+class Replay:
+    address: tuple[str, int]
+    writes: list[bytes]
+    half_close: bool
+
+    def command(self, limit: int = 4096) -> str:
+        hexes = " ".join(w.hex() for w in self.writes)
+        if len(hexes) > limit:
+            total = sum(len(w) for w in self.writes)
+            return f"(the {total} bytes sent are too long to replay on one line; see the transcript)"
+        host, port = self.address
+        host = f"[{host}]" if ":" in host else host
+        return f"lpj replay {host}:{port} {hexes}{' --half-close' if self.half_close else ''}"
+
+
+class Violation(AssertionError):
+    """A server broke a requirement; ``report()`` is what the user reads."""
+
+    def __init__(
+        self,
+        requirement: str,
+        problem: str,
+        *,
+        expected: Sequence[str] = (),
+        actual: str = "",
+        transcript: Transcript | None = None,
+        replay: Replay | None = None,
+        note: str = "",
+    ) -> None:
+        super().__init__(f"{requirement}: {problem}")
+        self.requirement = requirement
+        self.problem = problem
+        self.expected = list(expected)
+        self.actual = actual
+        self.transcript = transcript
+        self.replay = replay
+        self.note = note
+
+    def report(self) -> str:
+        spec = requirements().get(self.requirement)
+        head = f"{self.requirement} ({spec.keyword}, {spec.binds}): {spec.summary}" if spec else self.requirement
+        lines = [head, f"problem:  {self.problem}"]
+        if self.expected:
+            lines.append("expected one of:" if len(self.expected) > 1 else "expected:")
+            lines.extend(f"  - {e}" for e in self.expected)
+        if self.actual:
+            lines.append(f"actual:   {self.actual}")
+        if self.note:
+            lines.append(f"note:     {self.note}")
+        if self.transcript and self.transcript.lines:
+            lines.append("wire transcript (time, connection, direction, frames as [len=N] body):")
+            lines.extend(f"  {line}" for line in self.transcript.render().splitlines())
+        if self.replay:
+            lines.append(f"replay:   {self.replay.command()}")
+        return "\n".join(lines)
+
+
+@dataclass
+class Case:
+    """The context of one kit case: target address, timeouts, transcript, connections."""
+
+    address: tuple[str, int]
+    io_timeout: float
+    requirement: str
+    transcript: Transcript = field(default_factory=Transcript)
+    wires: list[Wire] = field(default_factory=list)
+    write_pause: float = 0.005
+
+    def connect(self, *, max_response: int = 64 << 20) -> Wire:
+        wire = Wire(
+            self.address,
+            self.transcript,
+            io_timeout=self.io_timeout,
+            name=f"conn{len(self.wires) + 1}",
+            max_response=max_response,
+        )
+        self.wires.append(wire)
+        try:
+            wire.connect()
+        except OSError as exc:
+            reason = "no answer" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
+            raise self.violation(
+                "LPJ-TRANS-2",
+                f"cannot open a new connection: {reason}",
+                expected=["the server accepts the connection"],
+                actual=reason,
+            ) from None
+        return wire
+
+    def close_all(self) -> None:
+        for wire in self.wires:
+            wire.close()
+
+    def violation(self, requirement: str | None, problem: str, *, wire: Wire | None = None, **kwargs: Any) -> Violation:
+        replay = Replay(self.address, wire.writes, wire.half_closed) if wire is not None and wire.writes else None
+        return Violation(requirement or self.requirement, problem, transcript=self.transcript, replay=replay, **kwargs)
+
+    # -- responses ------------------------------------------------------------
+    def decode(self, wire: Wire, received: Frame) -> dict[str, Any]:
+        """Check one received frame against the framing, JSON and schema rules."""
+        if received.length == 0:
+            raise self.violation(
+                "LPJ-FRAME-5",
+                "the server sent a zero-length frame",
+                wire=wire,
+                expected=["a frame with a JSON body"],
+                actual="length prefix 00 00 00 00",
+            )
+        try:
+            value = strict_loads(received.body)
+        except TooDeep:
+            return shallow_response(received.body)
+        except JSONDecodeFailure as exc:
+            raise self.violation(
+                "LPJ-JSON-1",
+                f"the server sent a body that is not strict JSON: {exc}",
+                wire=wire,
+                expected=["a UTF-8 JSON body"],
+                actual=received.body[:200].hex(" "),
+            ) from None
+        problems = sorted(validator("response").iter_errors(value), key=lambda e: list(e.path))
+        if problems:
+            is_error = isinstance(value, dict) and value.get("out") == "error"
+            raise self.violation(
+                "LPJ-ERR-1" if is_error else "LPJ-RESP-1",
+                f"the response does not have the shape of spec/schema/response.schema.json: {problems[0].message}",
+                wire=wire,
+                expected=[
+                    '{"out": <string>, "result": <any>}, errors with result {"code": <int>, "message": <string>}'
+                ],
+                actual=short(value, 300),
+            )
+        return value
+
+    def response(
+        self, wire: Wire, waiting_for: str, requirement: str | None = None, timeout: float | None = None
+    ) -> dict[str, Any]:
+        """Read and decode one response; a timeout or close is a violation of ``requirement``."""
+        received = wire.read_frame(waiting_for, timeout)
+        if isinstance(received, Ended):
+            raise self.violation(
+                requirement, received.describe(), wire=wire, expected=[waiting_for], actual=received.describe()
+            )
+        return self.decode(wire, received)
+
+    def ping(self, wire: Wire, params: Any, *, requirement: str | None = None, body: bytes | None = None) -> None:
+        """Send one ping and demand a pong whose result is JSON-equal to ``params``."""
+        payload = body if body is not None else dumps({"in": "ping", "params": params}).encode()
+        wire.send_frame(payload)
+        value = self.response(wire, f"the pong to {short(params, 60)}", requirement)
+        self.expect_pong(wire, value, params, requirement)
+
+    def expect_pong(self, wire: Wire, value: dict[str, Any], params: Any, requirement: str | None = None) -> None:
+        if value["out"] != "pong":
+            raise self.violation(
+                requirement or "LPJ-PING-1",
+                "ping was not answered with a pong",
+                wire=wire,
+                expected=[f"pong {short(params, 80)}"],
+                actual=describe_response(value),
+            )
+        difference = first_difference(params, value["result"])
+        if difference is not None:
+            raise self.violation(
+                requirement or "LPJ-PING-1",
+                f"the pong's result is not JSON-equal to params ({difference})",
+                wire=wire,
+                expected=[f"pong {short(params, 120)}"],
+                actual=describe_response(value),
+            )
+
+    def expect_alive(self, after: str) -> None:
+        """LPJ-ROBUST-1: a fresh connection still gets a pong."""
+        wire = self.connect()
+        wire.send(PROBE)
+        received = wire.read_frame("the pong to a probe on a fresh connection")
+        if isinstance(received, Ended):
+            raise self.violation(
+                "LPJ-ROBUST-1",
+                f"after {after}, a fresh connection got no pong: {received.describe()}",
+                wire=wire,
+                expected=['pong "probe" on a new connection'],
+                actual=received.describe(),
+            )
+        value = self.decode(wire, received)
+        self.expect_pong(wire, value, "probe", "LPJ-ROBUST-1")
+        wire.close()
+
+    # -- whole exchanges ------------------------------------------------------
+    def exchange(
+        self,
+        writes: Sequence[bytes],
+        outcomes: Sequence[Outcome],
+        *,
+        half_close: bool = False,
+        requirement: str | None = None,
+        wire: Wire | None = None,
+    ) -> list[dict[str, Any]]:
+        """Write bytes on a connection, then demand one of the allowed outcomes. Returns the responses."""
+        wire = wire or self.connect()
+        for index, data in enumerate(writes):
+            if index and self.write_pause:
+                time.sleep(self.write_pause)
+            if wire.send(data) is not None:
+                break
+        if half_close:
+            wire.shutdown_write()
+        most = max(len(o.responses) for o in outcomes)
+        responses: list[dict[str, Any]] = []
+        ended: Ended | None = None
+        while len(responses) < most:
+            received = wire.read_frame(f"response {len(responses) + 1}")
+            if isinstance(received, Ended):
+                ended = received
+                break
+            responses.append(self.decode(wire, received))
+        fitting = [
+            o
+            for o in outcomes
+            if len(o.responses) == len(responses)
+            and all(matches(m, r) for m, r in zip(o.responses, responses, strict=True))
+        ]
+        state, state_text = self._connection_state(wire, ended, fitting, half_close)
+        if any(o.connection == state for o in fitting):
+            return responses
+        shown = ", ".join(describe_response(r) for r in responses) or "no response"
+        raise self.violation(
+            requirement,
+            self._diagnose(outcomes, responses, state),
+            wire=wire,
+            expected=[o.describe() for o in outcomes],
+            actual=f"[{shown}], then {state_text}",
+        )
+
+    def _connection_state(
+        self, wire: Wire, ended: Ended | None, fitting: list[Outcome], half_close: bool
+    ) -> tuple[str, str]:
+        if ended is not None:
+            if ended.kind in ("eof", "reset"):
+                return "closed", ended.describe()
+            return ended.kind, ended.describe()
+        if any(o.connection == "open" for o in fitting) and not half_close:
+            if wire.send(PROBE) is not None:
+                return "closed", "the connection was closed (the probe ping could not be written)"
+            received = wire.read_frame("the pong to a probe ping")
+            if isinstance(received, Ended):
+                state = "closed" if received.kind in ("eof", "reset") else received.kind
+                return state, f"a probe ping got nothing: {received.describe()}"
+            value = self.decode(wire, received)
+            if value.get("out") == "pong" and json_equal(value.get("result"), "probe"):
+                return "open", "the connection stayed open (a probe ping got its pong)"
+            return "extra", f"the probe ping got {describe_response(value)} instead of its pong"
+        received = wire.read_frame("the end of the connection")
+        if isinstance(received, Ended):
+            state = "closed" if received.kind in ("eof", "reset") else received.kind
+            if received.kind == "timeout":
+                return "open", f"the connection stayed open: {received.describe()}"
+            return state, received.describe()
+        value = self.decode(wire, received)
+        return "extra", f"an unexpected extra response: {describe_response(value)}"
+
+    @staticmethod
+    def _diagnose(outcomes: Sequence[Outcome], responses: list[dict[str, Any]], state: str) -> str:
+        most = max(len(o.responses) for o in outcomes)
+        if state == "extra":
+            return "the server sent a response that answers no request"
+        if len(responses) < min(len(o.responses) for o in outcomes):
+            return f"expected {most} response(s), got {len(responses)}"
+        if not any(
+            len(o.responses) == len(responses)
+            and all(matches(m, r) for m, r in zip(o.responses, responses, strict=True))
+            for o in outcomes
+        ):
+            return "the responses differ from what the specification allows"
+        return f"the connection was {state} where the specification requires otherwise"

@@ -1,0 +1,177 @@
+"""Servers under test: an address given with --target, a command the kit starts
+(--target-cmd), or, by default, the six reference models started as subprocesses.
+
+The kit never imports the reference implementation: it runs ``python -m
+reference serve`` and reads the ``listening on HOST:PORT`` line it logs.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import logging
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+REFERENCE_MODELS = ("single", "threaded", "forking", "prefork", "evented", "prefork-evented")
+READY_LINE = re.compile(r"listening on (\[[^\]]+\]|[^\s:]+):(\d+)")
+PROBE = b"\x1e\x00\x00\x00" + b'{"in":"ping","params":"probe"}'
+
+
+class TargetError(Exception):
+    """The target cannot be used at all (malformed, unreachable, does not start)."""
+
+
+def parse_address(text: str) -> tuple[str, int]:
+    match = re.fullmatch(r"(\[[^\]]+\]|[^\s:\[\]]+):(\d{1,5})", text.strip())
+    if not match or not 0 < int(match.group(2)) < 65536:
+        raise TargetError(f"--target must be HOST:PORT (for example 127.0.0.1:8080), got {text!r}")
+    return match.group(1).strip("[]"), int(match.group(2))
+
+
+def probe(address: tuple[str, int], timeout: float) -> str | None:
+    """None if a fresh connection gets a pong to a probe ping, else what went wrong."""
+    try:
+        with socket.create_connection(address, timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            sock.sendall(PROBE)
+            data = b""
+            while len(data) < 4 or len(data) < 4 + int.from_bytes(data[:4], "little"):
+                chunk = sock.recv(4096)
+                if not chunk:
+                    return "the server closed the connection without answering a ping"
+                data += chunk
+                if len(data) > 4096:
+                    break
+    except TimeoutError:
+        return f"no answer to a ping within {timeout:.1f} s"
+    except OSError as exc:
+        return f"cannot connect to {address[0]}:{address[1]}: {(exc.strerror or str(exc)).lower()}"
+    if b'"pong"' not in data:
+        return f"a ping was not answered with a pong: {data[:80]!r}"
+    return None
+
+
+@dataclass
+class Target:
+    """One server under test."""
+
+    name: str
+    address: tuple[str, int] | None = None
+    argv: list[str] | None = None  # set when the kit starts and supervises the server
+    fixed_port: bool = False
+    startup_timeout: float = 20.0
+    process: subprocess.Popen[bytes] | None = None
+    stderr_tail: collections.deque[str] = field(default_factory=lambda: collections.deque(maxlen=30))
+    down_since: str | None = None
+    restarts: int = 0
+    character: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def managed(self) -> bool:
+        return self.argv is not None
+
+    def describe(self) -> str:
+        where = f"{self.address[0]}:{self.address[1]}" if self.address else "(not started)"
+        return f"{self.name} at {where}" if self.name != where else where
+
+    # -- lifecycle of a managed server ----------------------------------------
+    def start(self) -> None:
+        assert self.argv is not None
+        argv = list(self.argv)
+        if self.fixed_port or any("{port}" in a for a in argv):
+            port = _free_port()
+            argv = [a.replace("{port}", str(port)) for a in argv]
+            self.address = ("127.0.0.1", port)
+        ready = threading.Event()
+        found: list[tuple[str, int]] = []
+        try:
+            self.process = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise TargetError(f"cannot start {shlex.join(argv)}: {exc.strerror or exc}") from None
+        threading.Thread(target=self._drain_stderr, args=(self.process, ready, found), daemon=True).start()
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                tail = "; ".join(list(self.stderr_tail)[-3:])
+                raise TargetError(f"the server command exited with status {self.process.returncode}: {tail}")
+            if found and self.address is None:
+                self.address = found[0]
+            if self.address is not None and probe(self.address, 1.0) is None:
+                return
+            ready.wait(0.05)
+        self.stop()
+        raise TargetError(f"the server command did not answer a ping within {self.startup_timeout:.0f} s")
+
+    def _drain_stderr(self, process: subprocess.Popen[bytes], ready: threading.Event, found: list) -> None:
+        assert process.stderr is not None
+        for raw in process.stderr:
+            line = raw.decode("utf-8", "replace").rstrip()
+            self.stderr_tail.append(line)
+            match = READY_LINE.search(line)
+            if match and not found:
+                found.append((match.group(1).strip("[]"), int(match.group(2))))
+                ready.set()
+
+    def stop(self, grace: float = 5.0) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            # The server ignored SIGTERM: kill its whole session so no worker survives.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(grace)
+
+    def restart(self) -> None:
+        self.stop(grace=2.0)
+        if not self.fixed_port and not any("{port}" in a for a in self.argv or []):
+            self.address = None
+        self.restarts += 1
+        self.start()
+
+    def exited(self) -> int | None:
+        return None if self.process is None else self.process.poll()
+
+
+def _free_port() -> int:
+    # The kit, not the server, picks the port for a {port} command: bind port 0
+    # and release it.  Another process could take it in between; that race is
+    # reported as a server that failed to start.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def reference_target(model: str, workers: int = 2) -> Target:
+    argv = [sys.executable, "-m", "reference", "serve", "--model", model, "--port", "0"]
+    if model.startswith("prefork"):
+        argv += ["--workers", str(workers)]
+    return Target(name=model, argv=argv)
+
+
+def command_target(command: str) -> Target:
+    argv = shlex.split(command)
+    if not argv:
+        raise TargetError("--target-cmd is empty")
+    return Target(name=os.path.basename(argv[0]) if len(argv) == 1 else shlex.join(argv)[:40], argv=argv)

@@ -1,0 +1,278 @@
+"""The LPJ-RPC/1 protocol core: bytes in, bytes out, no I/O.
+
+Every server model in :mod:`reference.servers` is a thin I/O loop around
+:class:`ServerConnection`: it feeds whatever bytes ``recv`` returned (``b""`` at
+end of file) and writes back whatever bytes come out.  Framing, JSON, request
+validation and dispatch live here once, so six concurrency models cannot
+disagree about the protocol.  This module never imports ``socket``; a test
+holds it to that.
+
+Layers, each usable on its own:
+
+* :class:`FrameDecoder` turns a byte stream into frame bodies (or framing
+  errors), in the style of h11: ``receive_data`` then ``next_event``.
+* :func:`parse_request` turns one body into a :class:`Request` or raises
+  :class:`ProtocolError` carrying its JSON-RPC code.
+* :func:`dispatch` is a pure function from request to response object.
+* :func:`encode_frame` / :func:`encode_response` turn responses into bytes.
+
+Requirement IDs (``LPJ-...``) refer to ``spec/SPEC.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import struct
+from collections.abc import Callable, Iterable
+from typing import Any, Final, NamedTuple
+
+import orjson
+
+log = logging.getLogger(__name__)
+
+HEADER: Final = struct.Struct("<I")  # LPJ-FRAME-2: little-endian, unsigned 32-bit
+MIN_FRAME_LIMIT: Final = 1 << 20  # LPJ-LIMIT-1: every server accepts 1 MiB bodies
+MAX_FRAME_LIMIT: Final = (1 << 31) - 1  # LPJ-LIMIT-2: finite and below 2^31
+DEFAULT_FRAME_LIMIT: Final = 8 << 20
+IDLE_FLOOR_SECONDS: Final = 30.0  # LPJ-CONN-3
+
+PARSE_ERROR: Final = -32700
+INVALID_REQUEST: Final = -32600
+METHOD_NOT_FOUND: Final = -32601
+INTERNAL_ERROR: Final = -32603
+
+
+class ProtocolError(Exception):
+    """The peer broke the protocol: answer with ``code``; ``close`` after it if set."""
+
+    def __init__(self, code: int, message: str, *, close: bool = False) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.close = close
+
+    def response(self) -> dict[str, Any]:
+        return error_response(self.code, self.message)
+
+
+class Request(NamedTuple):
+    method: str
+    params: Any
+
+
+class _NeedData:
+    def __repr__(self) -> str:
+        return "NEED_DATA"
+
+
+class _Closed:
+    def __repr__(self) -> str:
+        return "CLOSED"
+
+
+NEED_DATA: Final = _NeedData()
+"""``next_event`` result: no complete frame buffered; feed more bytes."""
+CLOSED: Final = _Closed()
+"""``next_event`` result: end of file; any partial frame was discarded (LPJ-CONN-2)."""
+
+
+def check_frame_limit(max_frame: int) -> int:
+    """Return ``max_frame`` if the spec allows it as a server's limit, else raise ValueError."""
+    if not MIN_FRAME_LIMIT <= max_frame <= MAX_FRAME_LIMIT:
+        raise ValueError(
+            f"frame limit must be between {MIN_FRAME_LIMIT} and {MAX_FRAME_LIMIT} bytes, got {max_frame}"
+        )
+    return max_frame
+
+
+class FrameDecoder:
+    """Incremental decoder of length-prefixed frames.
+
+    ``next_event`` returns a frame body (``bytes``), a :class:`ProtocolError`
+    for a frame that cannot be read (zero length; too large, which poisons the
+    stream), :data:`NEED_DATA` or :data:`CLOSED`.
+    """
+
+    __slots__ = ("_buffer", "_eof", "_failed", "max_frame")
+
+    def __init__(self, max_frame: int = DEFAULT_FRAME_LIMIT) -> None:
+        self.max_frame = max_frame
+        self._buffer = bytearray()
+        self._eof = False
+        self._failed = False
+
+    @property
+    def buffered(self) -> int:
+        """Bytes received but not yet returned as frames."""
+        return len(self._buffer)
+
+    def receive_data(self, data: bytes) -> None:
+        """Feed bytes from the peer; ``b""`` means end of file."""
+        if self._eof:
+            raise RuntimeError("receive_data after end of file")
+        if data:
+            if not self._failed:
+                self._buffer += data
+        else:
+            self._eof = True
+
+    def next_event(self) -> bytes | ProtocolError | _NeedData | _Closed:
+        if self._failed:
+            return CLOSED if self._eof else NEED_DATA
+        buffer = self._buffer
+        if len(buffer) >= 4:
+            (length,) = HEADER.unpack_from(buffer)
+            if length == 0:
+                del buffer[:4]
+                return ProtocolError(INVALID_REQUEST, "invalid request: zero-length frame")
+            if length > self.max_frame:
+                self._failed = True
+                buffer.clear()
+                return ProtocolError(
+                    INVALID_REQUEST,
+                    f"invalid request: frame too large ({length} bytes, limit {self.max_frame})",
+                    close=True,
+                )
+            end = 4 + length
+            if len(buffer) >= end:
+                body = bytes(buffer[4:end])
+                del buffer[:end]
+                return body
+        return CLOSED if self._eof else NEED_DATA
+
+
+def loads(body: bytes | bytearray | memoryview) -> Any:
+    """Decode one JSON body strictly (LPJ-JSON-1/3): UTF-8, one value, no NaN, no BOM."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise ProtocolError(PARSE_ERROR, f"parse error: {exc}") from None
+
+
+def dumps(value: Any) -> bytes:
+    """Encode a response body as compact UTF-8 JSON."""
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        # orjson refuses nesting deeper than 254 levels that its own decoder
+        # accepted; the standard library goes deeper, so echo rather than fail.
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+def parse_request(body: bytes | bytearray | memoryview) -> Request:
+    """Validate one frame body as a request (LPJ-REQ-1..5), or raise ProtocolError."""
+    message = loads(body)
+    if type(message) is not dict:
+        raise ProtocolError(INVALID_REQUEST, "invalid request: body is not a JSON object")
+    method = message.get("in")
+    if type(method) is not str or not method:
+        raise ProtocolError(INVALID_REQUEST, 'invalid request: "in" must be a non-empty string')
+    if "params" not in message:
+        raise ProtocolError(INVALID_REQUEST, 'invalid request: "params" is missing')
+    return Request(method, message["params"])
+
+
+Handler = Callable[[Any], Any]
+
+
+class Method(NamedTuple):
+    out: str
+    handler: Handler
+
+
+def ping(params: Any) -> Any:
+    """LPJ-PING-1: the result is the params, unchanged."""
+    return params
+
+
+METHODS: Final[dict[str, Method]] = {"ping": Method("pong", ping)}
+
+
+def error_response(code: int, message: str) -> dict[str, Any]:
+    return {"out": "error", "result": {"code": code, "message": message}}
+
+
+def dispatch(request: Request, methods: dict[str, Method] = METHODS) -> dict[str, Any]:
+    """Answer one valid request: a pure function of the request and the method table."""
+    method = methods.get(request.method)
+    if method is None:
+        return error_response(METHOD_NOT_FOUND, f"method not found: {request.method!r}")
+    try:
+        result = method.handler(request.params)
+    except Exception as exc:  # LPJ-ERR-3: a failing handler must not take the server down
+        log.exception("method %r failed", request.method)
+        return error_response(INTERNAL_ERROR, f"internal error: {type(exc).__name__}")
+    return {"out": method.out, "result": result}
+
+
+def encode_frame(body: bytes) -> bytes:
+    return HEADER.pack(len(body)) + body
+
+
+def encode_response(response: dict[str, Any]) -> bytes:
+    return encode_frame(dumps(response))
+
+
+def encode_request(method: str, params: Any) -> bytes:
+    return encode_frame(dumps({"in": method, "params": params}))
+
+
+def answer(body: bytes | bytearray | memoryview, methods: dict[str, Method] = METHODS) -> dict[str, Any]:
+    """The response object for one frame body: parse, validate, dispatch."""
+    try:
+        request = parse_request(body)
+    except ProtocolError as error:
+        return error.response()
+    return dispatch(request, methods)
+
+
+class ServerConnection:
+    """One connection's protocol state, server side.
+
+    Feed it what ``recv`` returned; send what it returns.  After sending, close
+    the connection if :attr:`closing` (frame too large: close gracefully, see
+    LPJ-LIMIT-4) or :attr:`finished` (the peer's end of file, LPJ-CONN-1).
+    """
+
+    __slots__ = ("_decoder", "_methods", "closing", "finished")
+
+    def __init__(self, max_frame: int = DEFAULT_FRAME_LIMIT, methods: dict[str, Method] = METHODS) -> None:
+        self._decoder = FrameDecoder(max_frame)
+        self._methods = methods
+        self.closing = False
+        self.finished = False
+
+    @property
+    def buffered(self) -> int:
+        """Bytes of a frame received in part; 0 between frames (nothing in flight)."""
+        return self._decoder.buffered
+
+    def receive_data(self, data: bytes) -> bytes:
+        """Consume bytes (``b""`` at end of file); return every response now due, framed."""
+        if self.closing or self.finished:
+            return b""
+        decoder = self._decoder
+        decoder.receive_data(data)
+        out: list[bytes] = []
+        methods = self._methods
+        while True:
+            event = decoder.next_event()
+            if type(event) is bytes:
+                out.append(encode_response(answer(event, methods)))
+            elif event is NEED_DATA:
+                break
+            elif event is CLOSED:
+                self.finished = True
+                break
+            else:
+                assert isinstance(event, ProtocolError)
+                out.append(encode_response(event.response()))
+                if event.close:
+                    self.closing = True
+                    break
+        return b"".join(out)
+
+
+def encode_all(responses: Iterable[dict[str, Any]]) -> bytes:
+    return b"".join(encode_response(r) for r in responses)
