@@ -52,15 +52,16 @@ def strict_loads(body: bytes) -> Any:
 
 
 def _numbers_equal(a: int | float, b: int | float) -> bool:
-    # Numbers compare by value: 1, 1.0 and 1e0 are equal, and so are 0 and -0.0.
-    # Two spellings of the same IEEE-754 double (0.1 and 0.10000000000000001)
-    # are the same number to every peer that parses into doubles.
-    if type(a) is int and type(b) is int:
-        return a == b
+    # spec 2.4: the same mathematical value, or both round to the same finite
+    # double; so 1, 1.0 and 1e0 are equal, 0 equals -0.0, and 0.1 equals
+    # 0.10000000000000001 (two spellings of one double).
+    if a == b:
+        return True
     try:
-        return float(a) == float(b)
+        x, y = float(a), float(b)
     except OverflowError:
-        return a == b
+        return False
+    return math.isfinite(x) and x == y
 
 
 def json_equal(a: Any, b: Any) -> bool:

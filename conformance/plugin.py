@@ -86,7 +86,10 @@ class Kit:
         if self.io_timeout <= 0 or self.scale <= 0 or self.case_timeout <= 0:
             raise TargetError("--io-timeout, --timeout-scale and --case-timeout must be positive")
         if target:
-            address = parse_address(target)
+            try:
+                address = parse_address(target)
+            except TargetError as exc:
+                raise TargetError(f"--target: {exc}") from None
             self.targets[target] = Target(name=target, address=address)
         elif command:
             found = command_target(command)
@@ -221,7 +224,7 @@ def pytest_configure(config: pytest.Config) -> None:
         _examples = kit.examples
         _derandomize = config.getoption("hypothesis_seed", None) is None
     except TargetError as exc:
-        raise pytest.UsageError(str(exc)) from None
+        pytest.exit(f"lpj conformance: {exc}", EXIT_USAGE)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
@@ -249,10 +252,13 @@ def case_id(item: pytest.Item) -> str:
     return item.nodeid.split("::", 1)[-1]
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     kit = config.stash[KIT_KEY]
     kit_items = [item for item in items if is_kit_item(item)]
     if not kit_items:
+        if kit.explicit or _collecting_kit(config):
+            pytest.exit("lpj conformance: no case selected (check --requirement, -k and the paths given)", EXIT_USAGE)
         return
     kit.active = True
     keep, dropped = [], []
@@ -339,7 +345,7 @@ def _short_longrepr(report: pytest.TestReport) -> str | None:
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     kit = config.stash.get(KIT_KEY, None)
-    if kit is None or not kit.active:
+    if kit is None or not kit.active or not kit.report.results:
         return
     kit.report.characterisation = {name: t.character for name, t in kit.targets.items() if t.character}
     kit.report.targets = {name: t.describe() for name, t in kit.targets.items()}

@@ -35,7 +35,7 @@ class TargetError(Exception):
 def parse_address(text: str) -> tuple[str, int]:
     match = re.fullmatch(r"(\[[^\]]+\]|[^\s:\[\]]+):(\d{1,5})", text.strip())
     if not match or not 0 < int(match.group(2)) < 65536:
-        raise TargetError(f"--target must be HOST:PORT (for example 127.0.0.1:8080), got {text!r}")
+        raise TargetError(f"expected HOST:PORT (for example 127.0.0.1:8080), got {text!r}")
     return match.group(1).strip("[]"), int(match.group(2))
 
 
@@ -174,4 +174,5 @@ def command_target(command: str) -> Target:
     argv = shlex.split(command)
     if not argv:
         raise TargetError("--target-cmd is empty")
-    return Target(name=os.path.basename(argv[0]) if len(argv) == 1 else shlex.join(argv)[:40], argv=argv)
+    scripts = [a for a in argv if a.endswith((".py", ".js", ".go", ".rb")) or os.sep in a]
+    return Target(name=os.path.basename(scripts[-1] if scripts else argv[0]), argv=argv)

@@ -37,6 +37,7 @@ def test_byte_order(target: Target, kit: Kit) -> None:
         assert target.address is not None
         with Wire(target.address, Transcript(), io_timeout=min(kit.io_timeout, 2.0)) as wire:
             wire.send(prefix + body)
-            if not isinstance(wire.read_frame("pong"), Ended):
+            received = wire.read_frame("pong")
+            if not isinstance(received, Ended) and b'"pong"' in received.body:
                 found.append(name)
     target.character["byte_order"] = " and ".join(found) or "answers neither little- nor big-endian frames"
