@@ -15,10 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from hypothesis.control import current_build_context
+from hypothesis.errors import InvalidArgument
+
 from conformance.jsonvalue import JSONDecodeFailure, TooDeep, dumps, first_difference, json_equal, short, strict_loads
 from conformance.specdata import requirements, validator
 from conformance.wire import Ended, Frame, Transcript, Wire, frame
 
+STALL_BUDGET = 10.0  # seconds of timeouts one hypothesis case may spend shrinking
 PROBE_BODY = b'{"in":"ping","params":"probe"}'
 PROBE = frame(PROBE_BODY)
 
@@ -63,7 +67,8 @@ def describe_matcher(matcher: Matcher) -> str:
 def describe_response(value: dict[str, Any]) -> str:
     if value.get("out") == "error" and isinstance(value.get("result"), dict):
         return f"error {value['result'].get('code')} {short(value['result'].get('message'), 60)}"
-    return f"{short(value.get('out'), 20)} {short(value.get('result'), 80)}"
+    out = value.get("out")
+    return f"{out if isinstance(out, str) else short(out, 20)} {short(value.get('result'), 80)}"
 
 
 def matches(matcher: Matcher, value: dict[str, Any]) -> bool:
@@ -153,15 +158,58 @@ class Case:
     transcript: Transcript = field(default_factory=Transcript)
     wires: list[Wire] = field(default_factory=list)
     write_pause: float = 0.005
+    stalled: bool = False
+    _example: object = None
+    _stalled_at: float = 0.0
+    _stall_violation: Violation | None = None
+
+    @property
+    def wait(self) -> float:
+        """The timeout for new connections.  Once the server has left one read
+        unanswered in this case, later waits (hypothesis looking for a smaller
+        failing example) are capped at 1 s so shrinking cannot take minutes."""
+        return min(self.io_timeout, 1.0) if self.stalled else self.io_timeout
+
+    def _stall(self) -> None:
+        if not self.stalled:
+            self.stalled, self._stalled_at = True, time.monotonic()
+
+    def __repr__(self) -> str:
+        return f"Case({self.address[0]}:{self.address[1]})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis prints failing examples' arguments
+        printer.text(repr(self))
+
+    def _start_example_if_new(self) -> None:
+        """Hypothesis reuses one case across examples: give each its own transcript."""
+        try:
+            context = current_build_context()
+        except InvalidArgument:
+            return
+        if context is not self._example:
+            if self._stall_violation is not None and time.monotonic() - self._stalled_at > STALL_BUDGET:
+                # Every example now costs a timeout: stop looking for a smaller one
+                # and report the first real failure, with its own transcript.
+                self._stall_violation.note = (
+                    self._stall_violation.note + " " if self._stall_violation.note else ""
+                ) + f"(the server kept timing out; shrinking stopped after {STALL_BUDGET:.0f} s)"
+                raise self._stall_violation
+            if self._example is not None:
+                self.close_all()
+                self.wires.clear()
+                self.transcript = Transcript()
+            self._example = context
 
     def connect(self, *, max_response: int = 64 << 20) -> Wire:
+        self._start_example_if_new()
         wire = Wire(
             self.address,
             self.transcript,
-            io_timeout=self.io_timeout,
+            io_timeout=self.wait,
             name=f"conn{len(self.wires) + 1}",
             max_response=max_response,
         )
+        wire.on_stall = self._stall
         self.wires.append(wire)
         try:
             wire.connect()
@@ -181,7 +229,10 @@ class Case:
 
     def violation(self, requirement: str | None, problem: str, *, wire: Wire | None = None, **kwargs: Any) -> Violation:
         replay = Replay(self.address, wire.writes, wire.half_closed) if wire is not None and wire.writes else None
-        return Violation(requirement or self.requirement, problem, transcript=self.transcript, replay=replay, **kwargs)
+        found = Violation(requirement or self.requirement, problem, transcript=self.transcript, replay=replay, **kwargs)
+        if self.stalled and self._stall_violation is None:
+            self._stall_violation = found
+        return found
 
     # -- responses ------------------------------------------------------------
     def decode(self, wire: Wire, received: Frame) -> dict[str, Any]:
@@ -308,7 +359,10 @@ class Case:
             if len(o.responses) == len(responses)
             and all(matches(m, r) for m, r in zip(o.responses, responses, strict=True))
         ]
-        state, state_text = self._connection_state(wire, ended, fitting, half_close)
+        if fitting or ended is not None:
+            state, state_text = self._connection_state(wire, ended, fitting, half_close)
+        else:  # the responses already rule out every outcome: no need to wait on the connection
+            state, state_text = "unchecked", "(connection state not checked)"
         if any(o.connection == state for o in fitting):
             return responses
         shown = ", ".join(describe_response(r) for r in responses) or "no response"

@@ -154,6 +154,16 @@ class Target:
         return None if self.process is None else self.process.poll()
 
 
+def _die_with_parent() -> None:
+    """In the server's process: get SIGTERM if the kit dies, so no server outlives a killed run (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _free_port() -> int:
     # The kit, not the server, picks the port for a {port} command: bind port 0
     # and release it.  Another process could take it in between; that race is

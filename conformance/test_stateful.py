@@ -77,7 +77,7 @@ class ManyConnections(RuleBasedStateMachine):
     def half_close(self, data: st.DataObject) -> None:
         connection = self.pick(data)
         connection.wire.shutdown_write()
-        self.read_all(connection, requirement="LPJ-CONN-1")
+        self.read_all(connection, missing="LPJ-CONN-1")
         ended = connection.wire.read_frame("end of file after the last response")
         if not isinstance(ended, Ended) or ended.kind not in ("eof", "reset"):
             requirement = "LPJ-CONN-2" if connection.partial_matcher is not None else "LPJ-CONN-1"
@@ -98,14 +98,14 @@ class ManyConnections(RuleBasedStateMachine):
         connection.wire.abort() if reset else connection.wire.close()
         self.drop(connection)
 
-    def read_all(self, connection: Connection, requirement: str = "LPJ-ORDER-2") -> None:
+    def read_all(self, connection: Connection, missing: str = "LPJ-ORDER-1") -> None:
+        """Read every response due; a missing one breaks ``missing``, a misplaced one LPJ-ORDER-2."""
         for index, matcher in enumerate(connection.expected):
-            value = self.case.response(
-                connection.wire, f"response {index + 1} of {len(connection.expected)} due", "LPJ-ORDER-1"
-            )
+            waiting_for = f"response {index + 1} of {len(connection.expected)} due"
+            value = self.case.response(connection.wire, waiting_for, missing)
             if not matches(matcher, value):
                 raise self.case.violation(
-                    requirement,
+                    "LPJ-ORDER-2",
                     "a response does not answer the request in its place",
                     wire=connection.wire,
                     expected=[describe_matcher(matcher)],
@@ -128,9 +128,8 @@ def test_many_connections_interleaved(case: Case, target: Target, kit: Kit) -> N
 
     def machine() -> ManyConnections:
         instance = ManyConnections()
-        instance.case = Case(case.address, case.io_timeout, "LPJ-ORDER-1")
+        instance.case = case  # a new transcript per example; the fixture closes what is left
         instance.capacity = capacity
-        case.wires = instance.case.wires  # the fixture closes what is left
         return instance
 
     run_state_machine_as_test(

@@ -13,6 +13,7 @@ import contextlib
 import socket
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from conformance.jsonvalue import JSONDecodeFailure, TooDeep, short, strict_loads
@@ -123,6 +124,7 @@ class Wire:
         self.max_response = max_response
         self.writes: list[bytes] = []
         self.half_closed = False
+        self.on_stall: Callable[[], None] | None = None
         self._buffer = bytearray()
         self._sock: socket.socket | None = None
 
@@ -233,6 +235,8 @@ class Wire:
                 partial = bytes(self._buffer)
                 result = Ended(ended.kind, waiting_for, time.monotonic() - started, partial, ended.detail)
                 note = f" with {len(partial)} unframed bytes: {render_bytes(partial)}" if partial else ""
+                if ended.kind == "timeout" and self.on_stall is not None:
+                    self.on_stall()
                 label = {"eof": "END OF FILE", "reset": "RESET", "timeout": f"(nothing for {result.waited:.1f} s)"}
                 self.transcript.add(self.name, "S>C", label[ended.kind] + note)
                 return result
