@@ -9,6 +9,7 @@ came back, the wire transcript and a replay command.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Sequence
@@ -18,7 +19,7 @@ from typing import Any
 from hypothesis.control import current_build_context
 from hypothesis.errors import InvalidArgument
 
-from conformance.jsonvalue import JSONDecodeFailure, TooDeep, dumps, first_difference, json_equal, short, strict_loads
+from conformance.jsonvalue import JSONDecodeFailure, TooDeep, first_difference, json_equal, short, strict_loads
 from conformance.specdata import requirements, validator
 from conformance.wire import Ended, Frame, Transcript, Wire, frame
 
@@ -119,6 +120,7 @@ class Violation(AssertionError):
         transcript: Transcript | None = None,
         replay: Replay | None = None,
         note: str = "",
+        also: tuple[str, ...] = (),
     ) -> None:
         super().__init__(f"{requirement}: {problem}")
         self.requirement = requirement
@@ -128,6 +130,7 @@ class Violation(AssertionError):
         self.transcript = transcript
         self.replay = replay
         self.note = note
+        self.also = also
 
     def report(self) -> str:
         spec = requirements().get(self.requirement)
@@ -250,11 +253,13 @@ class Case:
         except TooDeep:
             return shallow_response(received.body)
         except JSONDecodeFailure as exc:
+            # A byte-order mark or NaN/Infinity is JSON-2's own prohibition; anything else is not JSON at all.
+            forbidden = received.body.startswith(b"\xef\xbb\xbf") or "is not JSON" in str(exc)
             raise self.violation(
-                "LPJ-JSON-1",
+                "LPJ-JSON-2" if forbidden else "LPJ-JSON-1",
                 f"the server sent a body that is not strict JSON: {exc}",
                 wire=wire,
-                expected=["a UTF-8 JSON body"],
+                expected=["a UTF-8 JSON body without byte-order mark, NaN or Infinity"],
                 actual=received.body[:200].hex(" "),
             ) from None
         problems = sorted(validator("response").iter_errors(value), key=lambda e: list(e.path))
@@ -284,8 +289,9 @@ class Case:
 
     def ping(self, wire: Wire, params: Any, *, requirement: str | None = None, body: bytes | None = None) -> None:
         """Send one ping and demand a pong whose result is JSON-equal to ``params``."""
-        payload = body if body is not None else dumps({"in": "ping", "params": params}).encode()
-        wire.send_frame(payload)
+        if body is None:
+            body = json.dumps({"in": "ping", "params": params}, ensure_ascii=False).encode()
+        wire.send_frame(body)
         value = self.response(wire, f"the pong to {short(params, 60)}", requirement)
         self.expect_pong(wire, value, params, requirement)
 

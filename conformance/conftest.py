@@ -31,14 +31,14 @@ def kit(request: pytest.FixtureRequest) -> Kit:
 @pytest.fixture
 def target(request: pytest.FixtureRequest, kit: Kit) -> Target:
     found = kit.targets[request.param]
-    if found.down_since:
-        pytest.skip(f"blocked: server down since {found.down_since}")
-    if found.managed and found.process is None:
+    if found.managed and found.process is None and not found.down_since:
         try:
             found.start()
         except TargetError as exc:
             found.down_since = f"startup ({exc})"
             pytest.fail(f"cannot start the server under test: {exc}", pytrace=False)
+    if found.down_since and not (found.answered_once is False and request.node.get_closest_marker("runs_when_down")):
+        pytest.skip(f"blocked: server down since {found.down_since}")
     return found
 
 
@@ -49,6 +49,8 @@ def case(request: pytest.FixtureRequest, kit: Kit, target: Target) -> Iterator[C
     current = Case(target.address, kit.io_timeout, ids[0] if ids else "LPJ-ROBUST-1")
     yield current
     current.close_all()
+    if target.answered_once is False:
+        return  # it never answered a ping: its cases are blocked, not failed one by one
     problem = probe(target.address, kit.io_timeout)
     if problem is None:
         return
@@ -73,5 +75,8 @@ def case(request: pytest.FixtureRequest, kit: Kit, target: Target) -> Iterator[C
         target.down_since = name
         detail += "; the remaining cases on this target are reported as blocked"
     raise Violation(
-        "LPJ-ROBUST-1", f"the server stopped answering after this case: {detail}", transcript=current.transcript
+        "LPJ-ROBUST-1",
+        f"the server stopped answering after this case: {detail}",
+        transcript=current.transcript,
+        also=("LPJ-TRANS-2",),
     )

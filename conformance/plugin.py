@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from conformance import __version__
 from conformance.checks import Violation
@@ -25,6 +25,7 @@ from conformance.targets import (
     REFERENCE_MODELS,
     Target,
     TargetError,
+    accepts_connections,
     command_target,
     parse_address,
     probe,
@@ -46,6 +47,7 @@ def kit_settings(examples: int | None = None, **overrides: Any) -> settings:
         database=None,
         derandomize=_derandomize,
         print_blob=False,
+        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),
         suppress_health_check=list(HealthCheck),
         **overrides,
     )
@@ -218,6 +220,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirement(*ids): the LPJ-RPC requirement IDs a kit case checks")
     config.addinivalue_line("markers", "informational: a kit case that characterises the server and never fails")
+    config.addinivalue_line("markers", "runs_when_down: a kit case that diagnoses a server that answers no ping")
     global _examples, _derandomize
     try:
         config.stash[KIT_KEY] = kit = Kit(config)
@@ -287,9 +290,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         pytest.exit("lpj conformance: no case selected (check --requirement, -k and the paths given)", EXIT_USAGE)
     for target in kit.targets.values():
         if not target.managed:
-            problem = probe(target.address, kit.io_timeout)  # type: ignore[arg-type]
-            if problem:
+            assert target.address is not None
+            if not accepts_connections(target.address):
+                problem = probe(target.address, kit.io_timeout)
                 pytest.exit(f"lpj conformance: target {target.describe()} is not usable: {problem}", EXIT_USAGE)
+            target.check_answers_pings(kit.io_timeout)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -309,6 +314,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         report.longrepr = text
         severity = requirements()[violation.requirement].severity if violation.requirement in requirements() else "must"
         report.user_properties.append(("violated", violation.requirement))
+        for also in violation.also:
+            report.user_properties.append(("violated", also))
         if severity != "must" and not kit.strict and not hasattr(report, "wasxfail"):
             report.outcome = "passed"
             report.sections.append(("lpj-rpc warning", text))
@@ -328,6 +335,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
                 outcome="blocked" if blocked else outcome,
                 phase=report.when,
                 violated=violation.requirement if violation else None,
+                also=violation.also if violation else (),
                 message=(violation.problem if violation else _short_longrepr(report)) if outcome != "passed" else None,
             )
         )

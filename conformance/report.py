@@ -43,6 +43,7 @@ class CaseResult:
     outcome: str  # passed, failed, warned, skipped, blocked, xfailed, stale, informational-error
     phase: str = "call"
     violated: str | None = None
+    also: tuple[str, ...] = ()
     message: str | None = None
 
 
@@ -70,7 +71,11 @@ class KitReport:
         for r in self.results:
             if r.target != target:
                 continue
-            if r.violated == requirement or (r.violated is None and requirement in r.requirements):
+            if (
+                r.violated == requirement
+                or requirement in r.also
+                or (r.violated is None and requirement in r.requirements)
+            ):
                 status = {
                     "failed": "FAIL",
                     "warned": "WARN",

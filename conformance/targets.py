@@ -15,17 +15,19 @@ import re
 import shlex
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
 
+from conformance.jsonvalue import strict_loads
+
 log = logging.getLogger(__name__)
 
 REFERENCE_MODELS = ("single", "threaded", "forking", "prefork", "evented", "prefork-evented")
 READY_LINE = re.compile(r"listening on (\[[^\]]+\]|[^\s:]+):(\d+)")
-PROBE = b"\x1e\x00\x00\x00" + b'{"in":"ping","params":"probe"}'
 
 
 class TargetError(Exception):
@@ -39,27 +41,41 @@ def parse_address(text: str) -> tuple[str, int]:
     return match.group(1).strip("[]"), int(match.group(2))
 
 
-def probe(address: tuple[str, int], timeout: float) -> str | None:
+def probe(address: tuple[str, int], timeout: float, *, big_endian: bool = False) -> str | None:
     """None if a fresh connection gets a pong to a probe ping, else what went wrong."""
+    body = b'{"in":"ping","params":"probe"}'
+    prefix = struct.pack(">I" if big_endian else "<I", len(body))
     try:
         with socket.create_connection(address, timeout=timeout) as sock:
             sock.settimeout(timeout)
-            sock.sendall(PROBE)
+            sock.sendall(prefix + body)
             data = b""
-            while len(data) < 4 or len(data) < 4 + int.from_bytes(data[:4], "little"):
-                chunk = sock.recv(4096)
+            while len(data) < 4 or len(data) < 4 + struct.unpack_from(">I" if big_endian else "<I", data)[0]:
+                chunk = sock.recv(65536)
                 if not chunk:
                     return "the server closed the connection without answering a ping"
                 data += chunk
-                if len(data) > 4096:
-                    break
+                if len(data) > 1 << 16:
+                    return "the answer to a ping is not a short frame"
     except TimeoutError:
         return f"no answer to a ping within {timeout:.1f} s"
     except OSError as exc:
         return f"cannot connect to {address[0]}:{address[1]}: {(exc.strerror or str(exc)).lower()}"
-    if b'"pong"' not in data:
+    try:
+        answer = strict_loads(data[4:])
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict) or answer.get("out") != "pong":
         return f"a ping was not answered with a pong: {data[:80]!r}"
     return None
+
+
+def accepts_connections(address: tuple[str, int]) -> bool:
+    try:
+        socket.create_connection(address, timeout=1.0).close()
+    except OSError:
+        return False
+    return True
 
 
 @dataclass
@@ -74,6 +90,7 @@ class Target:
     process: subprocess.Popen[bytes] | None = None
     stderr_tail: collections.deque[str] = field(default_factory=lambda: collections.deque(maxlen=30))
     down_since: str | None = None
+    answered_once: bool | None = None  # False: it has never answered a ping
     restarts: int = 0
     character: dict[str, object] = field(default_factory=dict)
 
@@ -113,11 +130,23 @@ class Target:
                 raise TargetError(f"the server command exited with status {self.process.returncode}: {tail}")
             if found and self.address is None:
                 self.address = found[0]
-            if self.address is not None and probe(self.address, 1.0) is None:
+            if self.address is not None and accepts_connections(self.address):
+                self.check_answers_pings()
                 return
             ready.wait(0.05)
         self.stop()
         raise TargetError(f"the server command did not answer a ping within {self.startup_timeout:.0f} s")
+
+    def check_answers_pings(self, timeout: float = 2.0) -> None:
+        """Cases run only against a server that answers a ping; say plainly when it does not."""
+        assert self.address is not None
+        problem = probe(self.address, timeout)
+        self.answered_once = problem is None
+        if problem is None:
+            return
+        if probe(self.address, timeout, big_endian=True) is None:
+            problem = "it answers only frames with a BIG-ENDIAN length prefix (LPJ-FRAME-2)"
+        self.down_since = f"the start: the server answers no ping ({problem})"
 
     def _drain_stderr(self, process: subprocess.Popen[bytes], ready: threading.Event, found: list) -> None:
         assert process.stderr is not None

@@ -17,6 +17,7 @@ from conformance.wire import Ended, Frame, Wire, frame
 
 
 @pytest.mark.requirement("LPJ-FRAME-2")
+@pytest.mark.runs_when_down
 def test_length_prefix_is_little_endian(case: Case) -> None:
     wire = case.connect()
     try:
@@ -115,3 +116,31 @@ def test_response_frames_are_exact(case: Case, text: str) -> None:
         if not (value.get("out") == "pong" and json_equal(value.get("result"), params)):
             case.expect_pong(wire, value, params)
     wire.close()
+
+
+@pytest.mark.requirement("LPJ-LIMIT-4")
+def test_frame_too_large_error_is_not_destroyed_by_a_reset(case: Case) -> None:
+    """Body bytes after an oversized prefix must be drained, or the kernel resets the connection."""
+    wire = case.connect()
+    wire.send(bytes.fromhex("ffffffff") + b"x" * 65536)
+    received = wire.read_frame("the -32600 response to an oversized frame")
+    if isinstance(received, Ended):
+        if received.kind == "reset":
+            raise case.violation(
+                None,
+                "the connection was reset instead of closed: no error response arrived",
+                wire=wire,
+                expected=["error -32600, then end of file"],
+                actual=received.describe(),
+            )
+        return  # closing without the error is allowed by LPJ-LIMIT-3 ("if it can")
+    case.decode(wire, received)
+    ended = wire.read_frame("end of file after the error response")
+    if isinstance(ended, Ended) and ended.kind == "reset":
+        raise case.violation(
+            None,
+            "after the error response the connection was reset, not closed",
+            wire=wire,
+            expected=["end of file"],
+            actual=ended.describe(),
+        )

@@ -23,7 +23,7 @@ from conformance.strategies import (
 )
 
 
-@pytest.mark.requirement("LPJ-PING-1")
+@pytest.mark.requirement("LPJ-PING-1", "LPJ-RESP-1")
 @kit_settings()
 @given(params=json_values(), style=encodings)
 def test_ping_answers_pong_with_params_json_equal(case: Case, params: Any, style: str) -> None:

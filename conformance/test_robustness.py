@@ -25,12 +25,15 @@ pytestmark = pytest.mark.requirement("LPJ-ROBUST-1")
 
 
 @kit_settings(examples=10)
-@given(garbage=st.binary(min_size=1, max_size=300))
-def test_garbage_then_close_leaves_server_serving(case: Case, garbage: bytes) -> None:
+@given(garbage=st.binary(min_size=1, max_size=300), framed=st.booleans())
+def test_garbage_then_close_leaves_server_serving(case: Case, garbage: bytes, framed: bool) -> None:
+    """Raw garbage, or garbage inside a well-formed frame (the server answers -32700 or -32600)."""
     wire = case.connect()
-    wire.send(garbage)
+    wire.send(frame(garbage) if framed else garbage)
+    if framed:
+        case.response(wire, "the error response to a frame of garbage")
     wire.close()
-    case.expect_alive("garbage bytes and a close")
+    case.expect_alive(f"{'a frame of garbage' if framed else 'garbage bytes'} and a close")
 
 
 @kit_settings(examples=10)
@@ -88,7 +91,7 @@ def test_slow_client_on_another_connection(case: Case, target: Target, kit: Kit)
     for i, byte in enumerate(whole):
         slow.send(bytes([byte]))
         if parallel and i == len(whole) // 2:
-            case.ping(case.connect(), "not delayed by the slow client")
+            case.ping(case.connect(), "not delayed by the slow client", requirement="LPJ-ROBUST-2")
         time.sleep(0.05 if i < 10 else 0)
     value = case.response(slow, "the pong to the slow client")
     case.expect_pong(slow, value, "slow")

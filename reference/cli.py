@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from reference import __version__
 
-SUBCOMMAND_MODULES: tuple[str, ...] = ("reference.call_cli",)
+SUBCOMMAND_MODULES: tuple[str, ...] = ("reference.serve_cli", "reference.call_cli", "conformance.cli")
 
 EXIT_OK = 0
 EXIT_FAILURE = 1

@@ -151,13 +151,16 @@ def loads(body: bytes | bytearray | memoryview) -> Any:
 
 
 def dumps(value: Any) -> bytes:
-    """Encode a response body as compact UTF-8 JSON."""
+    """Encode a response body as compact UTF-8 JSON; ValueError if it cannot be encoded."""
     try:
         return orjson.dumps(value)
     except orjson.JSONEncodeError:
         # orjson refuses nesting deeper than 254 levels that its own decoder
-        # accepted; the standard library goes deeper, so echo rather than fail.
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+        # accepted (up to 1024); the standard library goes deeper.
+        try:
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+        except RecursionError:
+            raise ValueError("value nested too deeply to encode") from None
 
 
 def parse_request(body: bytes | bytearray | memoryview) -> Request:
@@ -211,7 +214,11 @@ def encode_frame(body: bytes) -> bytes:
 
 
 def encode_response(response: dict[str, Any]) -> bytes:
-    return encode_frame(dumps(response))
+    """Frame a response; one that cannot be encoded becomes an error response (LPJ-JSON-5)."""
+    try:
+        return encode_frame(dumps(response))
+    except ValueError as exc:
+        return encode_frame(dumps(error_response(INVALID_REQUEST, f"invalid request: {exc}")))
 
 
 def encode_request(method: str, params: Any) -> bytes:

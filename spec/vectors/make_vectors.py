@@ -1046,7 +1046,7 @@ def errors() -> list[dict]:
     def unknown(id: str, requirements: list[str], description: str, method: str) -> dict:
         return case(
             id,
-            ["LPJ-ERR-2", *requirements, "LPJ-ERR-4"],
+            list(dict.fromkeys([*requirements, "LPJ-ERR-2", "LPJ-ERR-4"])),
             description,
             [req(method, 1)],
             answers(error(METHOD_NOT_FOUND)),
@@ -1055,7 +1055,7 @@ def errors() -> list[dict]:
     return [
         unknown(
             "unknown-method-gets-method-not-found",
-            ["LPJ-ERR-1"],
+            ["LPJ-ERR-2", "LPJ-ERR-1"],
             'A well-formed request for a method the server does not have ("no-such-method"): '
             'error -32601, shaped {"out":"error","result":{"code":-32601,"message":"..."}}; the '
             "connection stays open.",
