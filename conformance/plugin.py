@@ -313,9 +313,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
             text += "\nhypothesis: " + "\n            ".join(notes)
         report.longrepr = text
         severity = requirements()[violation.requirement].severity if violation.requirement in requirements() else "must"
-        report.user_properties.append(("violated", violation.requirement))
-        for also in violation.also:
-            report.user_properties.append(("violated", also))
+        for violated in (violation.requirement, *violation.also):
+            report.user_properties.append(("violated", violated))
+            item.user_properties.append(("violated", violated))  # junitxml writes them from the teardown report
         if severity != "must" and not kit.strict and not hasattr(report, "wasxfail"):
             report.outcome = "passed"
             report.sections.append(("lpj-rpc warning", text))
@@ -363,6 +363,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(line)
     for line in kit.report.characterisation_lines():
         terminalreporter.write_line(line)
+    for name, target in kit.targets.items():
+        if target.down_since:
+            terminalreporter.write_line(f"{name}: later cases blocked, server down since {target.down_since}")
     terminalreporter.write_line(kit.report.verdict_line())
     meta = {
         "kit_version": __version__,

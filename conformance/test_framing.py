@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import struct
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from conformance.checks import Case, Outcome, Violation, pong
 from conformance.jsonvalue import json_equal, strict_loads
 from conformance.plugin import kit_settings
 from conformance.strategies import encodings, json_values, request_body, split_points, unicode_text
+from conformance.targets import probe
 from conformance.wire import Ended, Frame, Wire, frame
 
 
@@ -28,15 +28,10 @@ def test_length_prefix_is_little_endian(case: Case) -> None:
 
 
 def diagnose_byte_order(case: Case) -> str:
-    """Ask, on a fresh connection, whether the server reads big-endian prefixes."""
-    body = request_body("byte order")
-    wire = case.connect()
-    wire.send(struct.pack(">I", len(body)) + body)
-    received = wire.read_frame("a pong to a big-endian frame", timeout=min(case.io_timeout, 2.0))
-    wire.close()
-    if isinstance(received, Ended):
-        return "a frame with a big-endian prefix is not answered either"
-    return "the same frame with a BIG-ENDIAN prefix is answered: this server reads length prefixes as big-endian"
+    """Ask, on a fresh connection, whether the server speaks big-endian prefixes."""
+    if probe(case.address, min(case.io_timeout, 2.0), big_endian=True) is None:
+        return "the same ping with a BIG-ENDIAN prefix gets a big-endian pong: this server speaks big-endian prefixes"
+    return "a ping with a big-endian prefix is not answered either"
 
 
 @pytest.mark.requirement("LPJ-FRAME-3")

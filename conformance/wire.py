@@ -223,7 +223,7 @@ class Wire:
                             f"; read as big-endian it would be {as_big_endian}:"
                             " the server seems to write big-endian length prefixes"
                         )
-                    self.transcript.add(self.name, "S>C", f"raw {render_bytes(bytes(buffer[:64]))}")
+                    self.transcript.add(self.name, "S>C", render_bytes(bytes(buffer[:64])))
                     return Ended("bad-length", waiting_for, time.monotonic() - started, bytes(buffer), detail)
                 if len(buffer) >= 4 + length:
                     body = bytes(buffer[4 : 4 + length])

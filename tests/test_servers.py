@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from support import (
+from tests.support import (
     REPO,
     Server,
     alive,
