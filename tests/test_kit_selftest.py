@@ -28,7 +28,9 @@ def test_the_zoo_is_big_enough() -> None:
 
 
 @pytest.mark.parametrize(("server", "breaks"), BROKEN, ids=[name for name, _ in BROKEN])
-def test_kit_fails_broken_server_on_the_requirement_it_breaks(runs: dict[str, KitRun], server: str, breaks: str) -> None:
+def test_kit_fails_broken_server_on_the_requirement_it_breaks(
+    runs: dict[str, KitRun], server: str, breaks: str
+) -> None:
     run = runs[server]
     assert run.exit_code == 1, run.output
     assert breaks in run.failed, f"caught on {run.failed}, not {breaks}:\n{run.output}"

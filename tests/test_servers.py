@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
+
 from tests.support import (
     REPO,
     Server,
