@@ -168,10 +168,16 @@ class Case:
 
     @property
     def wait(self) -> float:
-        """The timeout for new connections.  Once the server has left one read
-        unanswered in this case, later waits (hypothesis looking for a smaller
-        failing example) are capped at 1 s so shrinking cannot take minutes."""
-        return min(self.io_timeout, 1.0) if self.stalled else self.io_timeout
+        """The timeout for new connections.  Once the server has left a read
+        unanswered (in this case or an earlier one on the same target), later
+        waits are capped at a fifth of --io-timeout (at least 1 s), so a server
+        that stops answering costs one full timeout, not one per case and per
+        shrinking step."""
+        return min(self.io_timeout, max(1.0, self.io_timeout / 5)) if self.stalled else self.io_timeout
+
+    def __post_init__(self) -> None:
+        if self.stalled:  # inherited from an earlier case on the same target
+            self._stalled_at = time.monotonic()
 
     def _stall(self) -> None:
         if not self.stalled:
@@ -215,7 +221,7 @@ class Case:
         wire.on_stall = self._stall
         self.wires.append(wire)
         try:
-            wire.connect()
+            wire.connect(timeout=self.io_timeout)  # a full backlog may drop a SYN: allow the retransmit
         except OSError as exc:
             reason = "no answer" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
             raise self.violation(

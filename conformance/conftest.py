@@ -46,9 +46,10 @@ def target(request: pytest.FixtureRequest, kit: Kit) -> Target:
 def case(request: pytest.FixtureRequest, kit: Kit, target: Target) -> Iterator[Case]:
     ids = item_requirements(request.node)
     assert target.address is not None
-    current = Case(target.address, kit.io_timeout, ids[0] if ids else "LPJ-ROBUST-1")
+    current = Case(target.address, kit.io_timeout, ids[0] if ids else "LPJ-ROBUST-1", stalled=target.stalled)
     yield current
     current.close_all()
+    target.stalled = target.stalled or current.stalled
     if target.answered_once is False:
         return  # it never answered a ping: its cases are blocked, not failed one by one
     problem = probe(target.address, kit.io_timeout)

@@ -304,7 +304,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         return report
     kit = item.config.stash[KIT_KEY]
     target = getattr(item, "callspec", None) and item.callspec.params.get("target")
-    violation = call.excinfo.value if call.excinfo and isinstance(call.excinfo.value, Violation) else None
+    violation = find_violation(call.excinfo.value) if call.excinfo else None
     outcome = report.outcome
     if violation is not None:
         notes = [n for n in getattr(violation, "__notes__", []) if n.strip()]
@@ -340,6 +340,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
             )
         )
     return report
+
+
+def find_violation(error: BaseException) -> Violation | None:
+    """The Violation behind an exception: itself, or one inside a group (hypothesis
+    raises a group, FlakyFailure, when the server answers the same input differently)."""
+    if isinstance(error, Violation):
+        return error
+    for inner in getattr(error, "exceptions", ()):
+        found = find_violation(inner)
+        if found is not None:
+            if not isinstance(error, Violation) and "flaky" in type(error).__name__.lower():
+                found.note = (found.note + " " if found.note else "") + (
+                    "(flaky: the same input did not fail again; the server's behaviour changed between tries)"
+                )
+            return found
+    return None
 
 
 def _short_longrepr(report: pytest.TestReport) -> str | None:

@@ -22,6 +22,7 @@ UNTESTABLE: dict[str, str] = {
     "LPJ-REQ-1": "binds clients; the kit is the client",
     "LPJ-RESP-2": "binds clients",
     "LPJ-ERR-5": "binds clients",
+    "LPJ-ERR-6": "binds clients",
     "LPJ-ORDER-4": "binds clients",
     "LPJ-LIMIT-5": "binds clients",
     "LPJ-ERR-3": "needs a method that fails; ping cannot be made to fail from outside",

@@ -129,8 +129,8 @@ class Wire:
         self._sock: socket.socket | None = None
 
     # -- connection ---------------------------------------------------------
-    def connect(self) -> Wire:
-        self._sock = socket.create_connection(self.address, timeout=self.io_timeout)
+    def connect(self, timeout: float | None = None) -> Wire:
+        self._sock = socket.create_connection(self.address, timeout=timeout or self.io_timeout)
         self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.transcript.add(self.name, "--", f"connected to {self.address[0]}:{self.address[1]}")
         return self
@@ -235,7 +235,8 @@ class Wire:
                 partial = bytes(self._buffer)
                 result = Ended(ended.kind, waiting_for, time.monotonic() - started, partial, ended.detail)
                 note = f" with {len(partial)} unframed bytes: {render_bytes(partial)}" if partial else ""
-                if ended.kind == "timeout" and self.on_stall is not None:
+                if ended.kind == "timeout" and timeout is None and self.on_stall is not None:
+                    # Only a wait for something that must come counts; deliberate short waits do not.
                     self.on_stall()
                 label = {"eof": "END OF FILE", "reset": "RESET", "timeout": f"(nothing for {result.waited:.1f} s)"}
                 self.transcript.add(self.name, "S>C", label[ended.kind] + note)

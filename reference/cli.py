@@ -16,7 +16,12 @@ from collections.abc import Sequence
 
 from reference import __version__
 
-SUBCOMMAND_MODULES: tuple[str, ...] = ("reference.serve_cli", "reference.call_cli", "conformance.cli")
+SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "reference.serve_cli",
+    "reference.call_cli",
+    "conformance.cli",
+    "reference.bench_cli",
+)
 
 EXIT_OK = 0
 EXIT_FAILURE = 1

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import struct
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Final, NamedTuple
 
 import orjson
@@ -91,54 +91,67 @@ class FrameDecoder:
 
     ``next_event`` returns a frame body (``bytes``), a :class:`ProtocolError`
     for a frame that cannot be read (zero length; too large, which poisons the
-    stream), :data:`NEED_DATA` or :data:`CLOSED`.
+    stream), :data:`NEED_DATA` or :data:`CLOSED`.  :meth:`frames` yields every
+    complete frame at once, for a server's hot path.
     """
 
-    __slots__ = ("_buffer", "_eof", "_failed", "max_frame")
+    __slots__ = ("_buffer", "_eof", "_failed", "_start", "max_frame")
 
     def __init__(self, max_frame: int = DEFAULT_FRAME_LIMIT) -> None:
         self.max_frame = max_frame
         self._buffer = bytearray()
+        self._start = 0  # frames before this offset are consumed; trimmed once per receive_data
         self._eof = False
         self._failed = False
 
     @property
     def buffered(self) -> int:
         """Bytes received but not yet returned as frames."""
-        return len(self._buffer)
+        return len(self._buffer) - self._start
 
-    def receive_data(self, data: bytes) -> None:
+    def receive_data(self, data: bytes | bytearray | memoryview) -> None:
         """Feed bytes from the peer; ``b""`` means end of file."""
         if self._eof:
             raise RuntimeError("receive_data after end of file")
-        if data:
-            if not self._failed:
-                self._buffer += data
-        else:
+        if not data:
             self._eof = True
+        elif not self._failed:
+            if self._start:
+                del self._buffer[: self._start]
+                self._start = 0
+            self._buffer += data
+
+    def frames(self, limit: int = -1) -> Iterator[bytes | ProtocolError]:
+        """Yield up to ``limit`` complete frame bodies (all if negative), or framing errors."""
+        buffer, start, size = self._buffer, self._start, len(self._buffer)
+        try:
+            while limit and size - start >= 4 and not self._failed:
+                (length,) = HEADER.unpack_from(buffer, start)
+                if length == 0:
+                    start += 4
+                    yield ProtocolError(INVALID_REQUEST, "invalid request: zero-length frame")
+                elif length > self.max_frame:
+                    self._failed = True
+                    buffer.clear()
+                    start = size = 0
+                    yield ProtocolError(
+                        INVALID_REQUEST,
+                        f"invalid request: frame too large ({length} bytes, limit {self.max_frame})",
+                        close=True,
+                    )
+                elif size - start - 4 >= length:
+                    body = bytes(buffer[start + 4 : start + 4 + length])
+                    start += 4 + length
+                    yield body
+                else:
+                    break
+                limit -= 1
+        finally:
+            self._start = start
 
     def next_event(self) -> bytes | ProtocolError | _NeedData | _Closed:
-        if self._failed:
-            return CLOSED if self._eof else NEED_DATA
-        buffer = self._buffer
-        if len(buffer) >= 4:
-            (length,) = HEADER.unpack_from(buffer)
-            if length == 0:
-                del buffer[:4]
-                return ProtocolError(INVALID_REQUEST, "invalid request: zero-length frame")
-            if length > self.max_frame:
-                self._failed = True
-                buffer.clear()
-                return ProtocolError(
-                    INVALID_REQUEST,
-                    f"invalid request: frame too large ({length} bytes, limit {self.max_frame})",
-                    close=True,
-                )
-            end = 4 + length
-            if len(buffer) >= end:
-                body = bytes(buffer[4:end])
-                del buffer[:end]
-                return body
+        for event in self.frames(limit=1):
+            return event
         return CLOSED if self._eof else NEED_DATA
 
 
@@ -165,7 +178,11 @@ def dumps(value: Any) -> bytes:
 
 def parse_request(body: bytes | bytearray | memoryview) -> Request:
     """Validate one frame body as a request (LPJ-REQ-1..5), or raise ProtocolError."""
-    message = loads(body)
+    return validate_request(loads(body))
+
+
+def validate_request(message: Any) -> Request:
+    """Check a decoded body is a request (LPJ-REQ-2..4), or raise ProtocolError."""
     if type(message) is not dict:
         raise ProtocolError(INVALID_REQUEST, "invalid request: body is not a JSON object")
     method = message.get("in")
@@ -255,30 +272,56 @@ class ServerConnection:
         """Bytes of a frame received in part; 0 between frames (nothing in flight)."""
         return self._decoder.buffered
 
-    def receive_data(self, data: bytes) -> bytes:
+    def receive_data(self, data: bytes | bytearray | memoryview) -> bytes:
         """Consume bytes (``b""`` at end of file); return every response now due, framed."""
         if self.closing or self.finished:
             return b""
         decoder = self._decoder
         decoder.receive_data(data)
         out: list[bytes] = []
-        methods = self._methods
-        while True:
-            event = decoder.next_event()
+        fast_ping = self._methods is METHODS
+        for event in decoder.frames():
             if type(event) is bytes:
-                out.append(encode_response(answer(event, methods)))
-            elif event is NEED_DATA:
-                break
-            elif event is CLOSED:
-                self.finished = True
-                break
+                if fast_ping:
+                    _answer_fast(event, out)
+                else:
+                    out.append(encode_response(answer(event, self._methods)))
             else:
                 assert isinstance(event, ProtocolError)
                 out.append(encode_response(event.response()))
                 if event.close:
                     self.closing = True
-                    break
+        if not data:
+            self.finished = True  # a partial frame left in the decoder is discarded (LPJ-CONN-2)
         return b"".join(out)
+
+
+_PONG_HEAD: Final = b'{"out":"pong","result":'
+_PONG_OVERHEAD: Final = len(_PONG_HEAD) + 1
+
+
+def _answer_fast(body: bytes, out: list[bytes]) -> None:
+    """The hot path for the standard method table: a valid ping is answered
+    without building request or response objects; anything else takes the
+    general path.  Either way one loads and one dumps per request."""
+    try:
+        message = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        out.append(encode_response(error_response(PARSE_ERROR, f"parse error: {exc}")))
+        return
+    if type(message) is dict and message.get("in") == "ping" and "params" in message:
+        try:
+            result = orjson.dumps(message["params"])
+        except orjson.JSONEncodeError:
+            pass  # nested too deep for orjson: encode_response below knows what to do
+        else:
+            out += (HEADER.pack(len(result) + _PONG_OVERHEAD), _PONG_HEAD, result, b"}")
+            return
+    try:
+        response = dispatch(validate_request(message))
+    except ProtocolError as error:
+        response = error.response()
+    out.append(encode_response(response))
 
 
 def encode_all(responses: Iterable[dict[str, Any]]) -> bytes:

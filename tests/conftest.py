@@ -11,3 +11,12 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("lpj-tests")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Print which requirement IDs have vectors and kit cases (python -m conformance.coverage)."""
+    from conformance.coverage import table
+
+    terminalreporter.write_sep("-", "requirement coverage: spec vectors and kit cases")
+    for line in table():
+        terminalreporter.write_line(line)

@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,7 @@ class KitRun:
     exit_code: int
     failed: dict[str, str]  # requirement -> status (FAIL / WARN / ERROR / BLOCKED)
     output: str
+    seconds: float
 
     @property
     def caught(self) -> bool:
@@ -58,13 +60,27 @@ def run_kit(server: str, breaks: str | None, examples: int = 10, timeout: float 
     with tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "report.json"
         argv = [
-            sys.executable, "-m", "pytest", "--pyargs", "conformance", "-p", "no:cacheprovider", "-q",
-            "--target-cmd", f"{sys.executable} {SERVERS / server} {{port}}",
-            "--report-json", str(report), "--no-characterise", "--examples", str(examples), "--strict",
+            sys.executable,
+            "-m",
+            "pytest",
+            "--pyargs",
+            "conformance",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--target-cmd",
+            f"{sys.executable} {SERVERS / server} {{port}}",
+            "--report-json",
+            str(report),
+            "--no-characterise",
+            "--examples",
+            str(examples),
+            "--strict",
             *EXTRA_OPTIONS.get(server, []),
         ]
         if breaks:
             argv += ["--requirement", breaks]
+        started = time.monotonic()
         done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=folder, check=False)
         failed: dict[str, str] = {}
         if report.exists():
@@ -72,7 +88,8 @@ def run_kit(server: str, breaks: str | None, examples: int = 10, timeout: float 
                 for result in requirement["results"].values():
                     if result["status"] not in ("pass", "-"):
                         failed[requirement["id"]] = result["status"]
-        return KitRun(server, breaks, done.returncode, failed, done.stdout[-6000:] + done.stderr[-2000:])
+        output = done.stdout[-6000:] + done.stderr[-2000:]
+        return KitRun(server, breaks, done.returncode, failed, output, time.monotonic() - started)
 
 
 def run_all(names: list[tuple[str, str | None]], parallel: int = 4) -> dict[str, KitRun]:
@@ -84,8 +101,10 @@ def run_all(names: list[tuple[str, str | None]], parallel: int = 4) -> dict[str,
 if __name__ == "__main__":
     wanted = set(sys.argv[1:])
     chosen = [(name, breaks) for name, breaks in servers() if not wanted or name in wanted]
-    print(f"{'server':<34} {'breaks':<13} {'exit':>4}  caught on")
+    print(f"{'server':<34} {'breaks':<13} {'exit':>4} {'time':>6}  caught on")
     for run in run_all(chosen).values():
         verdict = ", ".join(f"{k} {v}" for k, v in sorted(run.failed.items())) or "nothing"
         flag = "" if (run.caught if run.breaks else not run.failed) else "   <-- WRONG"
-        print(f"{run.server:<34} {run.breaks or '(correct)':<13} {run.exit_code:>4}  {verdict}{flag}")
+        print(
+            f"{run.server:<34} {run.breaks or '(correct)':<13} {run.exit_code:>4} {run.seconds:5.1f}s  {verdict}{flag}"
+        )

@@ -392,7 +392,7 @@ def test_unsolicited_frame_is_a_violation(scripted) -> None:
     [
         (b"", "closed the connection before any byte of the response"),
         (b"\x10\x00", "after 2 of the 4 length-prefix bytes of the response"),
-        (b"\x10\x00\x00\x00{\"o", "after 7 bytes of the response \\(the length prefix and 3 body bytes\\)"),
+        (b'\x10\x00\x00\x00{"o', "after 7 bytes of the response \\(the length prefix and 3 body bytes\\)"),
     ],
 )
 def test_server_closes_mid_response(scripted, sent: bytes, expected: str) -> None:

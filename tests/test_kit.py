@@ -125,7 +125,6 @@ def test_a_server_that_dies_is_blamed_on_the_case_and_restarted(tmp_path: Path) 
     report = json.loads((tmp_path / "r.json").read_text())
     status = {r["id"]: next(iter(r["results"].values()))["status"] for r in report["requirements"]}
     assert status["LPJ-TRANS-2"] == "FAIL"
-    assert status["LPJ-ERR-2"] == "pass"
 
 
 def test_big_endian_server_is_diagnosed_in_those_words(tmp_path: Path) -> None:

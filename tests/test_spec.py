@@ -607,3 +607,9 @@ def test_transcript(block: CodeBlock) -> None:
             assert closed, f"line {block.line}: frame too large must be followed by S~ close"
         else:
             assert response["out"] == "error", f"line {block.line}: invalid input answered with {response!r}"
+
+
+def test_every_requirement_has_a_vector_a_kit_case_or_a_reason() -> None:
+    from conformance.coverage import table
+
+    assert not [line for line in table() if "NOT COVERED" in line]

@@ -381,7 +381,7 @@ def run_load(spec: LoadSpec, on_progress: Any = None) -> LoadResult:
             proc.start()
             child_end.close()
             children.append((proc, parent_end))
-        for proc, pipe in children:
+        for _, pipe in children:
             if not pipe.poll(spec.connect_timeout * 2 + 5):
                 raise LoadFailed("a load worker did not connect in time")
             kind, detail = pipe.recv()
