@@ -304,7 +304,7 @@ class Case:
     def expect_pong(self, wire: Wire, value: dict[str, Any], params: Any, requirement: str | None = None) -> None:
         if value["out"] != "pong":
             raise self.violation(
-                requirement or "LPJ-PING-1",
+                requirement or self.requirement,
                 "ping was not answered with a pong",
                 wire=wire,
                 expected=[f"pong {short(params, 80)}"],
@@ -313,7 +313,7 @@ class Case:
         difference = first_difference(params, value["result"])
         if difference is not None:
             raise self.violation(
-                requirement or "LPJ-PING-1",
+                requirement or self.requirement,
                 f"the pong's result is not JSON-equal to params ({difference})",
                 wire=wire,
                 expected=[f"pong {short(params, 120)}"],
@@ -420,10 +420,17 @@ class Case:
             return "the server sent a response that answers no request"
         if len(responses) < min(len(o.responses) for o in outcomes):
             return f"expected {most} response(s), got {len(responses)}"
-        if not any(
-            len(o.responses) == len(responses)
-            and all(matches(m, r) for m, r in zip(o.responses, responses, strict=True))
-            for o in outcomes
-        ):
-            return "the responses differ from what the specification allows"
-        return f"the connection was {state} where the specification requires otherwise"
+        for outcome in outcomes:
+            if len(outcome.responses) != len(responses):
+                continue
+            for index, (matcher, value) in enumerate(zip(outcome.responses, responses, strict=True)):
+                if not matches(matcher, value):
+                    detail = ""
+                    if matcher["out"] == value.get("out") == "pong" and "result" in matcher:
+                        detail = f": {first_difference(matcher['result'], value.get('result'))}"
+                    return (
+                        f"response {index + 1} is {describe_response(value)}, "
+                        f"where {describe_matcher(matcher)} was expected{detail}"
+                    )
+            return f"the connection was {state} where the specification requires otherwise"
+        return "the responses differ from what the specification allows"
