@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
+from reference.client import parse_address
 from reference.servers import MODELS
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -57,10 +58,10 @@ def _connections(text: str) -> list[int]:
 
 
 def _target(text: str) -> tuple[str, int]:
-    host, sep, port = text.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-        raise argparse.ArgumentTypeError(f"target must be HOST:PORT, got {text!r}")
-    return host.strip("[]"), int(port)
+    try:
+        return parse_address(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_parser(subparsers: Any) -> None:
@@ -78,22 +79,59 @@ def add_parser(subparsers: Any) -> None:
         choices=[*MODELS, "yardstick", "all"],
         help="without --target: the model to start and compare with the yardstick (default: all)",
     )
-    parser.add_argument("--connections", type=_connections, default=[16], metavar="N[,N...]",
-                        help="connections; a list measures each (default: 16)")
-    parser.add_argument("--pipeline", type=_number(int, 1, 4096, "pipeline depth"), default=1, metavar="D",
-                        help="requests in flight per connection (default: 1)")
-    parser.add_argument("--duration", type=_number(float, 0.1, 86_400, "duration"), metavar="S",
-                        help="seconds per measurement (default: 5, or 3 per cell with --suite)")
-    parser.add_argument("--payload", type=_number(int, 0, 4 << 20, "payload size"), default=16, metavar="BYTES",
-                        help="length of the string in each request's params (default: 16)")
-    parser.add_argument("--processes", type=_number(int, 1, 256, "number of processes"), metavar="P",
-                        help="load generator processes (default: half the CPUs, at least 1)")
-    parser.add_argument("--workers", type=_number(int, 1, 1024, "number of workers"), metavar="N",
-                        help="workers of the prefork models started here (default: one per CPU)")
-    parser.add_argument("--rounds", type=_number(int, 1, 100, "number of rounds"), default=1, metavar="R",
-                        help="repeat every measurement R times, interleaved; report the median (default: 1)")
-    parser.add_argument("--drain", type=_number(float, 0, 60, "drain time"), default=2.0, metavar="S",
-                        help="after the run, seconds to wait for answers in flight before calling them lost")
+    parser.add_argument(
+        "--connections",
+        type=_connections,
+        default=[16],
+        metavar="N[,N...]",
+        help="connections; a list measures each (default: 16)",
+    )
+    parser.add_argument(
+        "--pipeline",
+        type=_number(int, 1, 4096, "pipeline depth"),
+        default=1,
+        metavar="D",
+        help="requests in flight per connection (default: 1)",
+    )
+    parser.add_argument(
+        "--duration",
+        type=_number(float, 0.1, 86_400, "duration"),
+        metavar="S",
+        help="seconds per measurement (default: 5, or 3 per cell with --suite)",
+    )
+    parser.add_argument(
+        "--payload",
+        type=_number(int, 0, 4 << 20, "payload size"),
+        default=16,
+        metavar="BYTES",
+        help="length of the string in each request's params (default: 16)",
+    )
+    parser.add_argument(
+        "--processes",
+        type=_number(int, 1, 256, "number of processes"),
+        metavar="P",
+        help="load generator processes (default: half the CPUs, at least 1)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=_number(int, 1, 1024, "number of workers"),
+        metavar="N",
+        help="workers of the prefork models started here (default: one per CPU)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=_number(int, 1, 100, "number of rounds"),
+        default=1,
+        metavar="R",
+        help="repeat every measurement R times, interleaved; report the median (default: 1)",
+    )
+    parser.add_argument(
+        "--drain",
+        type=_number(float, 0, 60, "drain time"),
+        default=2.0,
+        metavar="S",
+        help="after the run, seconds to wait for answers in flight before calling them lost",
+    )
     parser.add_argument("--suite", action="store_true", help="run the scenarios S1-S5")
     parser.add_argument("--no-pin", dest="pin", action="store_false", help="do not pin processes to CPUs")
     parser.add_argument("--json", metavar="PATH", help="also write every result as JSON to PATH")
@@ -128,8 +166,12 @@ def _progress(total_cells: int, seconds: float) -> Iterator[Any]:
         return
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    columns = (TextColumn("{task.description:<24}"), BarColumn(), TextColumn("{task.fields[rate]:>12}"),
-               TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description:<24}"),
+        BarColumn(),
+        TextColumn("{task.fields[rate]:>12}"),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, transient=True) as bar:
         task = bar.add_task("", total=total_cells * seconds, rate="")
         state = {"label": None, "base": 0.0, "last": 0.0}

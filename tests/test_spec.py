@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 import re
 import struct
 from dataclasses import dataclass, field
@@ -21,6 +20,8 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+
+from conformance.jsonvalue import json_equal
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_DIR = ROOT / "spec"
@@ -504,27 +505,6 @@ def strict_loads(body: bytes) -> Any:
         raise AssertionError(f"{name} is not JSON")
 
     return json.loads(text, parse_constant=no_constants)
-
-
-def json_equal(a: Any, b: Any) -> bool:
-    """JSON-equality of SPEC.md section 2.4 on values decoded by the json module."""
-    if isinstance(a, bool) or isinstance(b, bool) or a is None or b is None:
-        return type(a) is type(b) and a == b
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        if a == b:
-            return True
-        try:
-            fa, fb = float(a), float(b)
-        except OverflowError:
-            return False
-        return math.isfinite(fa) and fa == fb
-    if isinstance(a, str) and isinstance(b, str):
-        return a == b
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
-    return False
 
 
 def test_json_equal_follows_section_2_4() -> None:
