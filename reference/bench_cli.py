@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
+from reference.cli import number, usage_error
 from reference.client import parse_address
 from reference.servers import MODELS
 
@@ -35,25 +36,11 @@ Bad arguments print one line and exit 2; an unreachable target exits 1."""
 
 
 def _fail(message: str) -> NoReturn:
-    print(f"lpj bench: {message} (see lpj bench --help)", file=sys.stderr)
-    sys.exit(EXIT_USAGE)
-
-
-def _number(kind: type, low: float, high: float, what: str) -> Any:
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a {what}: {text!r}") from None
-        if not (math.isfinite(value) and low <= value <= high):
-            raise argparse.ArgumentTypeError(f"{what} must be between {low:g} and {high:g}, got {text}")
-        return value
-
-    return parse
+    usage_error("bench", message)
 
 
 def _connections(text: str) -> list[int]:
-    parse = _number(int, 1, 10_000, "number of connections")
+    parse = number(int, 1, 10_000, "number of connections")
     return [parse(part) for part in text.split(",")]
 
 
@@ -88,46 +75,46 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--pipeline",
-        type=_number(int, 1, 4096, "pipeline depth"),
+        type=number(int, 1, 4096, "pipeline depth"),
         default=1,
         metavar="D",
         help="requests in flight per connection (default: 1)",
     )
     parser.add_argument(
         "--duration",
-        type=_number(float, 0.1, 86_400, "duration"),
+        type=number(float, 0.1, 86_400, "duration"),
         metavar="S",
         help="seconds per measurement (default: 5, or 3 per cell with --suite)",
     )
     parser.add_argument(
         "--payload",
-        type=_number(int, 0, 4 << 20, "payload size"),
+        type=number(int, 0, 4 << 20, "payload size"),
         default=16,
         metavar="BYTES",
         help="length of the string in each request's params (default: 16)",
     )
     parser.add_argument(
         "--processes",
-        type=_number(int, 1, 256, "number of processes"),
+        type=number(int, 1, 256, "number of processes"),
         metavar="P",
         help="load generator processes (default: half the CPUs, at least 1)",
     )
     parser.add_argument(
         "--workers",
-        type=_number(int, 1, 1024, "number of workers"),
+        type=number(int, 1, 1024, "number of workers"),
         metavar="N",
         help="workers of the prefork models started here (default: one per CPU)",
     )
     parser.add_argument(
         "--rounds",
-        type=_number(int, 1, 100, "number of rounds"),
+        type=number(int, 1, 100, "number of rounds"),
         default=1,
         metavar="R",
         help="repeat every measurement R times, interleaved; report the median (default: 1)",
     )
     parser.add_argument(
         "--drain",
-        type=_number(float, 0, 60, "drain time"),
+        type=number(float, 0, 60, "drain time"),
         default=2.0,
         metavar="S",
         help="after the run, seconds to wait for answers in flight before calling them lost",

@@ -13,11 +13,12 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import sys
 import time
 from typing import Any
 
-from reference.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from reference.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, number
 from reference.client import Client, ClientError, RemoteError, encode_request, parse_address
 from reference.protocol import dumps
 
@@ -32,31 +33,9 @@ exit status:
 ADDRESS_HELP = "server address, e.g. 127.0.0.1:8080 or [::1]:8080"
 
 
-def _positive_float(text: str) -> float:
-    value = _non_negative_float(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, got {text!r}")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text!r}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
-    return value
+_positive_float = number(float, 0, math.inf, "number", above_low=True)
+_non_negative_float = number(float, 0, math.inf, "number")
+_non_negative_int = number(int, 0, math.inf, "whole number")
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -88,7 +67,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "ping",
         help="send pings on one connection and report round-trip times",
         description="Send pings on one connection: one line per ping (result and round-trip\n"
-        "time), then a summary. A ping succeeds when the server answers \"pong\" with\n"
+        'time), then a summary. A ping succeeds when the server answers "pong" with\n'
         "a result equal to the params sent.",
         epilog=EXIT_CODES.format(failure="a ping that did not succeed"),
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -176,9 +176,7 @@ def encode_request(method: str, params: Any) -> bytes:
     if type(method) is not str or not method:
         raise ValueError(f"method must be a non-empty string (LPJ-REQ-1), got {method!r}")
     try:
-        text = json.dumps(
-            {"in": method, "params": params}, ensure_ascii=False, allow_nan=False, separators=(",", ":")
-        )
+        text = json.dumps({"in": method, "params": params}, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         body = text.encode()
     except UnicodeEncodeError:
         raise ValueError("cannot send a string with a lone surrogate: it has no UTF-8 form") from None
@@ -212,9 +210,7 @@ def decode_response(body: bytes, which: str = "the response") -> Response | Remo
         raise ProtocolViolation(f"{which} is {_json_type(message)}, not a JSON object: {_excerpt(body)}")
     missing = [name for name in ("out", "result") if name not in message]
     if missing:
-        raise ProtocolViolation(
-            f"{which} has no {' and no '.join(repr(m) for m in missing)} member: {_excerpt(body)}"
-        )
+        raise ProtocolViolation(f"{which} has no {' and no '.join(repr(m) for m in missing)} member: {_excerpt(body)}")
     out, result = message["out"], message["result"]
     if type(out) is not str:
         raise ProtocolViolation(f'{which} has an "out" that is {_json_type(out)}, not a string')
@@ -365,9 +361,7 @@ class Client:
             raise ConnectionClosed(f"{self.address} closed the connection while it was idle")
         unsolicited = self._decoder.buffered + len(data or b"")
         if unsolicited:
-            raise ProtocolViolation(
-                f"{self.address} sent {unsolicited} bytes that answer no request (LPJ-RESP-3)"
-            )
+            raise ProtocolViolation(f"{self.address} sent {unsolicited} bytes that answer no request (LPJ-RESP-3)")
 
     def _transfer(self, payload: bytes, expected: int) -> list[Response | RemoteError]:
         sock, selector, decoder = self._sock, self._selector, self._decoder

@@ -80,9 +80,7 @@ CLOSED: Final = _Closed()
 def check_frame_limit(max_frame: int) -> int:
     """Return ``max_frame`` if the spec allows it as a server's limit, else raise ValueError."""
     if not MIN_FRAME_LIMIT <= max_frame <= MAX_FRAME_LIMIT:
-        raise ValueError(
-            f"frame limit must be between {MIN_FRAME_LIMIT} and {MAX_FRAME_LIMIT} bytes, got {max_frame}"
-        )
+        raise ValueError(f"frame limit must be between {MIN_FRAME_LIMIT} and {MAX_FRAME_LIMIT} bytes, got {max_frame}")
     return max_frame
 
 

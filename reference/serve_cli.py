@@ -8,6 +8,7 @@ import math
 import sys
 from typing import Any, NoReturn
 
+from reference.cli import number, usage_error
 from reference.protocol import DEFAULT_FRAME_LIMIT, IDLE_FLOOR_SECONDS, check_frame_limit
 from reference.servers import MODELS, POOL_MODELS, ListenError, ServerConfig, serve
 
@@ -37,28 +38,12 @@ exits with status 2."""
 
 
 def _fail(message: str) -> NoReturn:
-    print(f"lpj serve: {message} (see lpj serve --help)", file=sys.stderr)
-    sys.exit(EXIT_USAGE)
+    usage_error("serve", message)
 
 
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be between 0 and 65535, got {port}")
-    return port
-
-
-def _workers(text: str) -> int:
-    try:
-        workers = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= workers <= 1024:
-        raise argparse.ArgumentTypeError(f"workers must be between 1 and 1024, got {workers}")
-    return workers
+_port = number(int, 0, 65535, "port number")
+_workers = number(int, 1, 1024, "number of workers")
+_seconds = number(float, 0, math.inf, "number of seconds")
 
 
 def _max_frame(text: str) -> int:
@@ -67,16 +52,6 @@ def _max_frame(text: str) -> int:
     except ValueError as exc:
         message = str(exc) if text.strip().lstrip("-").isdigit() else f"not a whole number: {text!r}"
         raise argparse.ArgumentTypeError(message) from None
-
-
-def _seconds(text: str) -> float:
-    try:
-        seconds = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not math.isfinite(seconds) or seconds < 0:
-        raise argparse.ArgumentTypeError(f"seconds must be finite and not negative, got {text!r}")
-    return seconds
 
 
 def _idle_timeout(text: str) -> float:

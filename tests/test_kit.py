@@ -166,3 +166,36 @@ def test_transcripts_show_frames_and_partial_bytes() -> None:
     frame = b"\x02\x00\x00\x001x"
     assert render_bytes(frame) == "[len=2] hex 31 78"
     assert render_bytes(b"\x0b\x00\x00\x00{}").startswith("raw 6 bytes (prefix says len=11")
+
+
+def test_lpj_conform_wraps_the_kit(tmp_path: Path) -> None:
+    with running_server("evented") as server:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "reference",
+                "conform",
+                f"{server.host}:{server.port}",
+                "--requirement",
+                "LPJ-FRAME-2",
+                "--no-characterise",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+            check=False,
+        )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert f"target: {server.host}:{server.port}" in done.stdout
+    assert "verdict: CONFORMANT" in done.stdout
+    unreachable = subprocess.run(
+        [sys.executable, "-m", "reference", "conform", "127.0.0.1:1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert unreachable.returncode == 2 and "cannot connect to 127.0.0.1:1" in unreachable.stdout + unreachable.stderr

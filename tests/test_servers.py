@@ -337,7 +337,7 @@ def test_evented_memory_stays_bounded_when_a_client_does_not_read():
     ("args", "expected"),
     [
         (["--model", "nope"], "invalid choice"),
-        (["--model", "single", "--port", "70000"], "port must be between 0 and 65535"),
+        (["--model", "single", "--port", "70000"], "port number must be between 0 and 65535"),
         (["--model", "single", "--port", "http"], "not a port number"),
         (["--model", "single", "--idle-timeout", "5"], "LPJ-CONN-3"),
         (["--model", "single", "--max-frame", "10"], "frame limit must be between"),

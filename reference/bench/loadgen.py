@@ -158,8 +158,21 @@ def validate(body: bytes, params: Any) -> str | None:
 
 
 class Connection:
-    __slots__ = ("batches", "closed", "expected", "inbuf", "number", "outstanding", "params", "pending",
-                 "repeats", "request", "requests", "responses", "sock")
+    __slots__ = (
+        "batches",
+        "closed",
+        "expected",
+        "inbuf",
+        "number",
+        "outstanding",
+        "params",
+        "pending",
+        "repeats",
+        "request",
+        "requests",
+        "responses",
+        "sock",
+    )
 
     def __init__(self, sock: socket.socket, number: int, payload: int) -> None:
         self.sock = sock

@@ -29,8 +29,11 @@ def plot(results: Sequence[dict[str, Any]], path: str | Path, title: str = "LPJ-
     for (server, pipeline), points in series.items():
         points.sort(key=lambda r: r["connections"] * r["pipeline"])
         x = [r["connections"] * r["pipeline"] for r in points]
-        style = {"color": colours[server], "marker": "o" if pipeline == 1 else "s",
-                 "linestyle": "-" if pipeline == 1 else "--"}
+        style = {
+            "color": colours[server],
+            "marker": "o" if pipeline == 1 else "s",
+            "linestyle": "-" if pipeline == 1 else "--",
+        }
         label = server if pipeline == 1 else f"{server}, pipeline {pipeline}"
         rate_ax.plot(x, [r["rps"] for r in points], label=label, **style)
         p99_ax.plot(x, [r["latency_ms"]["p99"] for r in points], label=label, **style)

@@ -65,9 +65,7 @@ class ServerProcess:
             argv = [sys.executable, "-m", "reference", "serve", "--model", name, "--port", "0"]
             if workers and name in ("prefork", "prefork-evented"):
                 argv += ["--workers", str(workers)]
-        self.proc = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.log: list[str] = []
         self._ready = threading.Event()
         self._reader = threading.Thread(target=self._drain, name=f"stderr-{name}", daemon=True)

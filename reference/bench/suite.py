@@ -135,8 +135,22 @@ def detail_table(results: list[dict[str, Any]], title: str = "lpj bench") -> Any
     from rich.table import Table
 
     table = Table(title=title)
-    for column in ("scenario", "server", "conns x depth", "payload", "req/s", "p50 ms", "p90 ms", "p99 ms",
-                   "p99.9 ms", "max ms", "errors", "lost", "fairness min/max", "cpu µs/req"):
+    for column in (
+        "scenario",
+        "server",
+        "conns x depth",
+        "payload",
+        "req/s",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "p99.9 ms",
+        "max ms",
+        "errors",
+        "lost",
+        "fairness min/max",
+        "cpu µs/req",
+    ):
         table.add_column(column, justify="left" if column in ("scenario", "server") else "right")
     for r in results:
         lat = r["latency_ms"]
