@@ -34,6 +34,7 @@ from conformance.targets import (
 
 KIT_KEY = pytest.StashKey["Kit"]()
 EXIT_USAGE = 2
+NO_CASE_SELECTED = "lpj conformance: no case selected (check --requirement, -k and the paths given)"
 _examples = 25  # set from --examples when the plugin is configured
 _derandomize = True  # False when the user gives --hypothesis-seed
 
@@ -261,7 +262,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     kit_items = [item for item in items if is_kit_item(item)]
     if not kit_items:
         if kit.explicit or _collecting_kit(config):
-            pytest.exit("lpj conformance: no case selected (check --requirement, -k and the paths given)", EXIT_USAGE)
+            pytest.exit(NO_CASE_SELECTED, EXIT_USAGE)
         return
     kit.active = True
     keep, dropped = [], []
@@ -287,7 +288,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         config.hook.pytest_deselected(items=[item for item, _ in dropped])
     items[:] = keep
     if not any(is_kit_item(item) for item in items):
-        pytest.exit("lpj conformance: no case selected (check --requirement, -k and the paths given)", EXIT_USAGE)
+        pytest.exit(NO_CASE_SELECTED, EXIT_USAGE)
     for target in kit.targets.values():
         if not target.managed:
             assert target.address is not None
@@ -319,6 +320,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         if severity != "must" and not kit.strict and not hasattr(report, "wasxfail"):
             report.outcome = "passed"
             report.sections.append(("lpj-rpc warning", text))
+            kit.report.warnings.append(f"{case_id(item)}\n{text}")
             outcome = "warned"
     if item.get_closest_marker("informational") and report.outcome == "failed" and not hasattr(report, "wasxfail"):
         report.outcome = "passed"
@@ -374,6 +376,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     kit.report.characterisation = {name: t.character for name, t in kit.targets.items() if t.character}
     kit.report.targets = {name: t.describe() for name, t in kit.targets.items()}
     matrix = kit.report.matrix_lines()
+    if kit.report.warnings:
+        terminalreporter.write_sep(
+            "=", f"SHOULD violations (warnings; --strict makes them fail): {len(kit.report.warnings)}"
+        )
+        for warning in kit.report.warnings[:10]:
+            terminalreporter.write_line(warning + "\n")
     terminalreporter.write_sep("=", "LPJ-RPC/1 requirement matrix")
     for line in matrix:
         terminalreporter.write_line(line)

@@ -53,6 +53,7 @@ class KitReport:
     strict: bool = False
     results: list[CaseResult] = field(default_factory=list)
     skipped_cases: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     characterisation: dict[str, dict[str, Any]] = field(default_factory=dict)
     targets: dict[str, str] = field(default_factory=dict)
 

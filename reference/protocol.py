@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import struct
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Final, NamedTuple
 
 import orjson
@@ -320,7 +320,3 @@ def _answer_fast(body: bytes, out: list[bytes]) -> None:
     except ProtocolError as error:
         response = error.response()
     out.append(encode_response(response))
-
-
-def encode_all(responses: Iterable[dict[str, Any]]) -> bytes:
-    return b"".join(encode_response(r) for r in responses)
