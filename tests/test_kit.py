@@ -13,8 +13,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given
 
 from conformance.jsonvalue import json_equal
+from conformance.specdata import validator
+from conformance.strategies import encodings, json_values, non_object_values, request_body
 from conformance.wire import render_bytes
 from tests.support import running_server
 
@@ -199,3 +202,16 @@ def test_lpj_conform_wraps_the_kit(tmp_path: Path) -> None:
         check=False,
     )
     assert unreachable.returncode == 2 and "cannot connect to 127.0.0.1:1" in unreachable.stdout + unreachable.stderr
+
+
+@given(params=json_values(), style=encodings)
+def test_kit_strategies_make_schema_valid_requests(params: object, style: str) -> None:
+    """The kit writes its strategies by hand (no hypothesis-jsonschema); jsonschema double-checks them."""
+    request = json.loads(request_body(params, style))
+    assert not list(validator("request").iter_errors(request))
+    assert json_equal(request["params"], params)
+
+
+@given(value=non_object_values)
+def test_kit_invalid_request_strategy_is_schema_invalid(value: object) -> None:
+    assert list(validator("request").iter_errors(value))
