@@ -44,7 +44,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run_conform(args: argparse.Namespace) -> int:
     import pytest
 
-    argv = ["--pyargs", "conformance", "-p", "no:cacheprovider", "-q", "--tb=short"]
+    argv = ["--pyargs", "conformance", "-p", "no:cacheprovider", "--tb=short"]
     if args.address:
         if args.address.startswith("-"):
             args.pytest_args.insert(0, args.address)
