@@ -199,9 +199,9 @@ class Case:
             if self._stall_violation is not None and time.monotonic() - self._stalled_at > STALL_BUDGET:
                 # Every example now costs a timeout: stop looking for a smaller one
                 # and report the first real failure, with its own transcript.
-                self._stall_violation.note = (
-                    self._stall_violation.note + " " if self._stall_violation.note else ""
-                ) + f"(the server kept timing out; shrinking stopped after {STALL_BUDGET:.0f} s)"
+                stopped = f"(the server kept timing out; shrinking stopped after {STALL_BUDGET:.0f} s)"
+                if stopped not in self._stall_violation.note:
+                    self._stall_violation.note = f"{self._stall_violation.note} {stopped}".strip()
                 raise self._stall_violation
             if self._example is not None:
                 self.close_all()
