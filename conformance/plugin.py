@@ -10,6 +10,7 @@ matrix and the JSON / Markdown reports.  The fixtures live in
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -60,14 +61,14 @@ class Kit:
     def __init__(self, config: pytest.Config) -> None:
         option = config.getoption
         self.config = config
-        self.io_timeout_base: float = option("lpj_io_timeout")
-        self.scale: float = option("lpj_timeout_scale")
-        self.case_timeout: float = option("lpj_case_timeout") * self.scale
+        self.io_timeout_base: float = setting(config, "lpj_io_timeout")
+        self.scale: float = setting(config, "lpj_timeout_scale")
+        self.case_timeout: float = setting(config, "lpj_case_timeout") * self.scale
         self.io_timeout = self.io_timeout_base * self.scale
         self.strict: bool = bool(option("strict", False))
         self.characterise: bool = not option("lpj_no_characterise")
-        self.examples: int = option("lpj_examples")
-        self.idle_wait: float = option("lpj_idle_wait")
+        self.examples: int = setting(config, "lpj_examples")
+        self.idle_wait: float = setting(config, "lpj_idle_wait")
         self.requirement_filter: list[str] = option("lpj_requirement") or []
         self.expected_failures_path: str | None = option("lpj_expected_failures")
         self.report_json: str | None = option("lpj_report_json")
@@ -76,11 +77,8 @@ class Kit:
         self.active = False
         self.started = time.time()
         self.report = KitReport(strict=self.strict)
-        self.explicit = any(
-            option(name) for name in ("lpj_target", "lpj_target_cmd", "lpj_requirement", "lpj_report_json")
-        )
-
-        target, command = option("lpj_target"), option("lpj_target_cmd")
+        target, command = setting(config, "lpj_target"), setting(config, "lpj_target_cmd")
+        self.explicit = bool(target or command or option("lpj_requirement") or option("lpj_report_json"))
         if target and command:
             raise TargetError("give --target or --target-cmd, not both")
         for name in self.requirement_filter or []:
@@ -99,7 +97,7 @@ class Kit:
             found.startup_timeout *= self.scale
             self.targets[found.name] = found
         else:
-            models = [m.strip() for m in option("lpj_models").split(",") if m.strip()]
+            models = [m.strip() for m in setting(config, "lpj_models").split(",") if m.strip()]
             unknown = sorted(set(models) - set(REFERENCE_MODELS))
             if unknown or not models:
                 raise TargetError(f"--models takes names from {', '.join(REFERENCE_MODELS)}; got {unknown or 'none'}")
@@ -137,70 +135,65 @@ class Kit:
             target.stop()
 
 
+# Settings that also come from the environment (LPJ_TARGET, ...) or an ini file
+# (lpj_target = ...), as pytest-timeout's do: the command line wins, then the
+# environment, then the ini file, then the default.
+SETTINGS: dict[str, tuple[str, type, Any, str, str]] = {
+    # dest: (option, type, default, metavar, help)
+    "lpj_target": ("--target", str, None, "HOST:PORT", "test the LPJ-RPC server listening there"),
+    "lpj_target_cmd": (
+        "--target-cmd",
+        str,
+        None,
+        "COMMAND",
+        "start this server command ({port} is replaced by a free port), test it, restart it if it dies",
+    ),
+    "lpj_models": (
+        "--models",
+        str,
+        ",".join(REFERENCE_MODELS),
+        "LIST",
+        "without a target: the reference models to start and test (default: all six)",
+    ),
+    "lpj_io_timeout": ("--io-timeout", float, 5.0, "SECONDS", "timeout of every socket operation (default 5)"),
+    "lpj_timeout_scale": (
+        "--timeout-scale",
+        float,
+        1.0,
+        "FACTOR",
+        "multiply every timeout by this, for slow machines (default 1)",
+    ),
+    "lpj_case_timeout": ("--case-timeout", float, 60.0, "SECONDS", "watchdog: the most one case may take (default 60)"),
+    "lpj_examples": (
+        "--examples",
+        int,
+        25,
+        "N",
+        "hypothesis examples per property (default 25; deterministic unless --hypothesis-seed)",
+    ),
+    "lpj_idle_wait": (
+        "--idle-wait",
+        float,
+        1.0,
+        "SECONDS",
+        "how long the idle-connection case stays idle, between frames and mid-frame (default 1;"
+        " the spec forbids closing before 30 s, so --idle-wait 31 checks the whole floor)",
+    ),
+}
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("lpj-rpc", "LPJ-RPC/1 conformance kit")
     add = group.addoption
-    add("--target", dest="lpj_target", metavar="HOST:PORT", help="test the LPJ-RPC server listening there")
-    add(
-        "--target-cmd",
-        dest="lpj_target_cmd",
-        metavar="COMMAND",
-        help="start this server command ({port} is replaced by a free port), test it, restart it if it dies",
-    )
-    add(
-        "--models",
-        dest="lpj_models",
-        default=",".join(REFERENCE_MODELS),
-        metavar="LIST",
-        help="without --target: the reference models to start and test (default: all six)",
-    )
-    add(
-        "--io-timeout",
-        dest="lpj_io_timeout",
-        type=float,
-        default=5.0,
-        metavar="SECONDS",
-        help="timeout of every socket operation (default 5)",
-    )
-    add(
-        "--timeout-scale",
-        dest="lpj_timeout_scale",
-        type=float,
-        default=1.0,
-        metavar="FACTOR",
-        help="multiply every timeout by this, for slow machines (default 1)",
-    )
-    add(
-        "--case-timeout",
-        dest="lpj_case_timeout",
-        type=float,
-        default=60.0,
-        metavar="SECONDS",
-        help="watchdog: the most one case may take (default 60)",
-    )
+    for dest, (flag, kind, _, metavar, text) in SETTINGS.items():
+        add(flag, dest=dest, type=kind, metavar=metavar, help=f"{text}; also ${dest.upper()} or ini {dest}")
+        parser.addini(dest, f"{text} (the {flag} option)", default=None)
     add(
         "--requirement",
         dest="lpj_requirement",
         action="append",
         metavar="ID",
         help="run only the cases of this requirement (repeatable), e.g. LPJ-FRAME-3",
-    )
-    add(
-        "--examples",
-        dest="lpj_examples",
-        type=int,
-        default=25,
-        metavar="N",
-        help="hypothesis examples per property (default 25; deterministic unless --hypothesis-seed)",
-    )
-    add(
-        "--idle-wait",
-        dest="lpj_idle_wait",
-        type=float,
-        default=1.0,
-        metavar="SECONDS",
-        help="how long the idle-connection case stays idle, between frames and mid-frame (default 1;"
-        " the spec forbids closing before 30 s, so --idle-wait 31 checks the whole floor)",
     )
     add(
         "--no-characterise",
@@ -216,6 +209,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="FILE",
         help="a baseline of case IDs known to fail; a listed case that passes fails the run as stale",
     )
+
+
+def setting(config: pytest.Config, dest: str) -> Any:
+    """A setting's value: command line, then environment, then ini file, then default."""
+    flag, kind, default, _, _ = SETTINGS[dest]
+    value = config.getoption(dest)
+    if value is not None:
+        return value
+    for source, raw in ((f"${dest.upper()}", os.environ.get(dest.upper())), (f"ini {dest}", config.getini(dest))):
+        if raw not in (None, ""):
+            try:
+                return kind(raw)
+            except ValueError:
+                raise TargetError(f"{source} (like {flag}) must be a {kind.__name__}, got {raw!r}") from None
+    return default
 
 
 def pytest_configure(config: pytest.Config) -> None:

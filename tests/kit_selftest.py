@@ -9,6 +9,7 @@ of broken servers and the requirement each was caught on:
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -81,7 +82,10 @@ def run_kit(server: str, breaks: str | None, examples: int = 10, timeout: float 
         if breaks:
             argv += ["--requirement", breaks]
         started = time.monotonic()
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=folder, check=False)
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("LPJ_")}  # the kit reads LPJ_*
+        done = subprocess.run(
+            argv, capture_output=True, text=True, timeout=timeout, cwd=folder, check=False, env=environment
+        )
         failed: dict[str, str] = {}
         if report.exists():
             for requirement in json.loads(report.read_text())["requirements"]:

@@ -7,6 +7,7 @@ user would start them; servers come from tests/servers or the reference models.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -25,9 +26,10 @@ SERVERS = Path(__file__).resolve().parent / "servers"
 pytestmark = pytest.mark.timeout(300)
 
 
-def kit(*args: str, cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+def kit(*args: str, cwd: Path, timeout: float = 240, **env: str) -> subprocess.CompletedProcess[str]:
     argv = [sys.executable, "-m", "pytest", "--pyargs", "conformance", "-p", "no:cacheprovider", "-q", *args]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=cwd, check=False)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("LPJ_")} | env
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=cwd, check=False, env=environment)
 
 
 def server_cmd(name: str) -> str:
@@ -215,3 +217,13 @@ def test_kit_strategies_make_schema_valid_requests(params: object, style: str) -
 @given(value=non_object_values)
 def test_kit_invalid_request_strategy_is_schema_invalid(value: object) -> None:
     assert list(validator("request").iter_errors(value))
+
+
+def test_settings_come_from_command_line_environment_or_ini(tmp_path: Path) -> None:
+    selected = ("-v", "--models", "evented", "--requirement", "LPJ-FRAME-2", "--no-characterise")
+    from_env = kit(*selected, "-o", "lpj_io_timeout=2", cwd=tmp_path, LPJ_TIMEOUT_SCALE="3", LPJ_EXAMPLES="7")
+    assert from_env.returncode == 0, from_env.stdout[-3000:]
+    header = from_env.stdout
+    assert "io-timeout 6.0s" in header and "timeout-scale 3" in header and "7 hypothesis examples" in header
+    bad = kit(*selected, cwd=tmp_path, LPJ_IO_TIMEOUT="soon")
+    assert bad.returncode == 2 and "$LPJ_IO_TIMEOUT (like --io-timeout) must be a float" in bad.stdout + bad.stderr
