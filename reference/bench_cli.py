@@ -59,7 +59,6 @@ def add_parser(subparsers: Any) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.error = _fail  # type: ignore[method-assign]
     parser.add_argument("--target", type=_target, metavar="HOST:PORT", help="measure this server")
     parser.add_argument(
         "--model",

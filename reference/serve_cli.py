@@ -72,7 +72,6 @@ def add_parser(subparsers: Any) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.error = _fail  # one line, exit status 2, never argparse's usage block or a traceback
     parser.add_argument("--model", required=True, choices=list(MODELS), help="the server model to run")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     parser.add_argument(
