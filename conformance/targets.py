@@ -95,7 +95,6 @@ class Target:
     name: str
     address: tuple[str, int] | None = None
     argv: list[str] | None = None  # set when the kit starts and supervises the server
-    fixed_port: bool = False
     startup_timeout: float = 20.0
     process: subprocess.Popen[bytes] | None = None
     stderr_tail: collections.deque[str] = field(default_factory=lambda: collections.deque(maxlen=30))
@@ -104,6 +103,11 @@ class Target:
     stalled: bool = False  # it has left a read unanswered: later cases wait less
     restarts: int = 0
     character: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def picks_port(self) -> bool:
+        """The kit chooses the port and substitutes it for {port} in the command."""
+        return any("{port}" in a for a in self.argv or [])
 
     @property
     def managed(self) -> bool:
@@ -117,7 +121,7 @@ class Target:
     def start(self) -> None:
         assert self.argv is not None
         argv = list(self.argv)
-        if self.fixed_port or any("{port}" in a for a in argv):
+        if self.picks_port:
             port = _free_port()
             argv = [a.replace("{port}", str(port)) for a in argv]
             self.address = ("127.0.0.1", port)
@@ -185,7 +189,7 @@ class Target:
 
     def restart(self) -> None:
         self.stop(grace=2.0)
-        if not self.fixed_port and not any("{port}" in a for a in self.argv or []):
+        if not self.picks_port:
             self.address = None
         self.restarts += 1
         self.start()
