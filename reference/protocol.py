@@ -147,6 +147,16 @@ class FrameDecoder:
         finally:
             self._start = start
 
+    def whole_frame(self, data: bytes | bytearray | memoryview) -> bytes | bytearray | memoryview | None:
+        """The body of ``data`` if ``data`` is exactly one acceptable frame and nothing
+        is buffered, without copying or buffering it; else None (feed it with
+        :meth:`receive_data`).  A server's hot path: most reads hold one request."""
+        if len(data) > 4 and len(self._buffer) == self._start and not (self._eof or self._failed):
+            (length,) = HEADER.unpack_from(data)
+            if length == len(data) - 4 and length <= self.max_frame:
+                return memoryview(data)[4:]
+        return None
+
     def next_event(self) -> bytes | ProtocolError | _NeedData | _Closed:
         for event in self.frames(limit=1):
             return event
@@ -275,13 +285,17 @@ class ServerConnection:
         if self.closing or self.finished:
             return b""
         decoder = self._decoder
+        fast_ping = self._methods is METHODS
+        if fast_ping:
+            body = decoder.whole_frame(data)
+            if body is not None:
+                return _answer_fast(body)
         decoder.receive_data(data)
         out: list[bytes] = []
-        fast_ping = self._methods is METHODS
         for event in decoder.frames():
             if type(event) is bytes:
                 if fast_ping:
-                    _answer_fast(event, out)
+                    out.append(_answer_fast(event))
                 else:
                     out.append(encode_response(answer(event, self._methods)))
             else:
@@ -298,25 +312,23 @@ _PONG_HEAD: Final = b'{"out":"pong","result":'
 _PONG_OVERHEAD: Final = len(_PONG_HEAD) + 1
 
 
-def _answer_fast(body: bytes, out: list[bytes]) -> None:
+def _answer_fast(body: bytes | bytearray | memoryview) -> bytes:
     """The hot path for the standard method table: a valid ping is answered
     without building request or response objects; anything else takes the
     general path.  Either way one loads and one dumps per request."""
     try:
         message = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        out.append(encode_response(error_response(PARSE_ERROR, f"parse error: {exc}")))
-        return
+        return encode_response(error_response(PARSE_ERROR, f"parse error: {exc}"))
     if type(message) is dict and message.get("in") == "ping" and "params" in message:
         try:
             result = orjson.dumps(message["params"])
         except orjson.JSONEncodeError:
             pass  # nested too deep for orjson: encode_response below knows what to do
         else:
-            out += (HEADER.pack(len(result) + _PONG_OVERHEAD), _PONG_HEAD, result, b"}")
-            return
+            return b"".join((HEADER.pack(len(result) + _PONG_OVERHEAD), _PONG_HEAD, result, b"}"))
     try:
         response = dispatch(validate_request(message))
     except ProtocolError as error:
         response = error.response()
-    out.append(encode_response(response))
+    return encode_response(response)

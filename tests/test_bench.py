@@ -34,8 +34,11 @@ def evented() -> Iterator:
         yield server
 
 
-def test_load_generator_counts_and_validates_responses(evented) -> None:
-    spec = LoadSpec(evented.host, evented.port, connections=4, pipeline=4, duration=1.0, processes=2, drain=2.0)
+@pytest.mark.parametrize("busy_poll", [False, True], ids=["sleeping", "busy-polling"])
+def test_load_generator_counts_and_validates_responses(evented, busy_poll: bool) -> None:
+    spec = LoadSpec(
+        evented.host, evented.port, connections=4, pipeline=4, duration=1.0, processes=2, drain=2.0, busy_poll=busy_poll
+    )
     result = run_load(spec)
     summary = result.summary()
     assert summary["errors"] == 0, summary["error_kinds"]
@@ -86,11 +89,12 @@ def wrong_server(result: object) -> Iterator[tuple[str, int]]:
         listener.close()
 
 
+@pytest.mark.parametrize("busy_poll", [False, True], ids=["sleeping", "busy-polling"])
 @pytest.mark.parametrize("result", ["wrong", [0, "x" * 16], [0, "x" * 15]])
-def test_load_generator_counts_wrong_answers_as_errors(result: object) -> None:
+def test_load_generator_counts_wrong_answers_as_errors(result: object, busy_poll: bool) -> None:
     # [0, 16 x's] would be right for connection 0 only: connection 1 must notice crossed wires.
     with wrong_server(result) as (host, port):
-        summary = run_load(LoadSpec(host, port, connections=2, duration=0.5, drain=1.0)).summary()
+        summary = run_load(LoadSpec(host, port, connections=2, duration=0.5, drain=1.0, busy_poll=busy_poll)).summary()
     assert summary["errors"] > 0
     assert "result differs from params" in summary["error_kinds"]
     assert summary["lost"] == 0
@@ -161,7 +165,8 @@ def bench_run(evented, tmp_path_factory) -> tuple[subprocess.CompletedProcess[st
 def test_json_output_has_the_documented_fields(bench_run) -> None:
     done, out = bench_run
     document = json.loads((out / "bench.json").read_text())
-    assert {"date", "cpus", "python", "argv", "results"} <= set(document)
+    assert {"date", "cpus", "python", "argv", "results", "busy_poll"} <= set(document)
+    assert document["busy_poll"] is False  # a --target may share the load generator's CPUs: never spin on it
     assert len(document["results"]) == 2
     for result in document["results"]:
         assert {

@@ -26,6 +26,7 @@ from reference.protocol import (
     ServerConnection,
     dispatch,
     encode_frame,
+    encode_request,
     parse_request,
 )
 
@@ -83,6 +84,32 @@ def test_zero_length_frame_is_an_error_that_keeps_the_stream() -> None:
 def test_frame_too_large_closes_without_waiting_for_the_body() -> None:
     assert decode_all([b"\xff\xff\xff\xff"], max_frame=1 << 20) == [(-32600, True), CLOSED]
     assert decode_all([encode_frame(b"x" * 11)], max_frame=10) == [(-32600, True), CLOSED]
+
+
+def test_whole_frame_takes_only_exactly_one_acceptable_frame_with_nothing_buffered() -> None:
+    frame = encode_frame(b'{"in":"ping","params":1}')
+    decoder = FrameDecoder(max_frame=1 << 20)
+    assert bytes(decoder.whole_frame(frame)) == frame[4:]
+    assert bytes(decoder.whole_frame(memoryview(frame))) == frame[4:]
+    for not_one in (frame[:-1], frame + frame, frame + b"\x00", b"\x00\x00\x00\x00", b"\xff\xff\xff\xff" + b"x"):
+        assert decoder.whole_frame(not_one) is None, not_one
+    assert FrameDecoder(max_frame=10).whole_frame(encode_frame(b"x" * 11)) is None  # too large is not taken
+    decoder.receive_data(frame[:3])  # a partial header buffered: the next bytes continue it
+    assert decoder.whole_frame(frame) is None
+    decoder.receive_data(frame[3:])
+    assert decoder.next_event() == frame[4:]
+    assert bytes(decoder.whole_frame(frame)) == frame[4:]  # everything consumed: whole frames again
+    decoder.receive_data(b"")
+    assert decoder.whole_frame(frame) is None  # after end of file nothing more is read
+
+
+@given(stream=frames_stream, data=st.data())
+def test_the_one_frame_fast_path_answers_like_the_general_path(stream: bytes, data: st.DataObject) -> None:
+    requests = [encode_request("ping", p) for p in data.draw(st.lists(st.integers() | st.text(), max_size=4))]
+    requests += [encode_frame(b'{"in":"nope","params":1}'), encode_frame(b"{bad"), *([stream] if stream else [])]
+    reads = data.draw(st.permutations(requests))
+    one_at_a_time, all_at_once = ServerConnection(), ServerConnection()
+    assert b"".join(one_at_a_time.receive_data(r) for r in reads) == all_at_once.receive_data(b"".join(reads))
 
 
 def test_frame_limit_bounds() -> None:

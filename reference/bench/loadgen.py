@@ -12,6 +12,11 @@ the buffer is compared with that frame repeated, one ``memcmp``.  Anything that 
 is split into frames and each one fully validated, so every response is checked and
 the load generator's cost per response is a fraction of a microsecond when pipelining.
 
+With ``busy_poll`` the loop asks for ready sockets without ever blocking.  That burns
+its CPU, so it is for a load generator pinned to CPUs no server uses; in return a
+response is read the moment it arrives, and the server's ``send`` need not wake a
+sleeping process on another CPU, which on a VM costs more than answering a ping.
+
 Latency is from the ``send`` that carried a request to the ``recv`` that completed its
 response, recorded in a histogram of whole microseconds.  Requests still unanswered
 after the run and a drain period are *lost*; a connection the server closes or resets
@@ -50,6 +55,7 @@ class LoadSpec:
     drain: float = 2.0  # seconds to wait for answers still in flight after the run
     connect_timeout: float = 5.0
     cpus: tuple[int, ...] | None = None  # pin the load workers to these CPUs (Linux)
+    busy_poll: bool = False  # never sleep waiting for responses: only on CPUs the servers do not use
 
 
 @dataclass
@@ -162,6 +168,7 @@ class Connection:
         "batches",
         "closed",
         "expected",
+        "expected_size",
         "inbuf",
         "number",
         "outstanding",
@@ -172,6 +179,7 @@ class Connection:
         "requests",
         "responses",
         "sock",
+        "writing",
     )
 
     def __init__(self, sock: socket.socket, number: int, payload: int) -> None:
@@ -182,6 +190,7 @@ class Connection:
         self.request = HEADER.pack(len(body)) + body
         self.requests: dict[int, bytes] = {}  # k -> request * k
         self.expected: bytes | None = None  # the first validated response frame, header included
+        self.expected_size = 0
         self.repeats: dict[int, bytes] = {}  # k -> expected * k
         self.inbuf = bytearray()
         self.pending = memoryview(b"")  # request bytes not yet taken by the kernel
@@ -189,6 +198,7 @@ class Connection:
         self.outstanding = 0
         self.responses = 0
         self.closed = False
+        self.writing = False  # registered for WRITE: the kernel has not taken all of ``pending``
 
 
 class Worker:
@@ -236,8 +246,8 @@ class Worker:
             if progress is not None and now >= next_report:
                 progress[slot] = result.completed
                 next_report = now + 0.1
-            timeout = (self.end if self.sending else drain_end) - now
-            for key, mask in select(max(0.0, min(timeout, 0.1))):
+            timeout = 0.0 if spec.busy_poll else max(0.0, min((self.end if self.sending else drain_end) - now, 0.1))
+            for key, mask in select(timeout):
                 conn = key.data
                 if mask & READ:
                     self.read(conn)
@@ -262,9 +272,17 @@ class Worker:
         self.result.sent += k
         if conn.pending:
             conn.pending = memoryview(bytes(conn.pending) + data)
-        else:
-            conn.pending = memoryview(data)
-        self.flush(conn)
+            return  # already waiting for WRITE
+        try:
+            sent = conn.sock.send(data)
+        except BlockingIOError:
+            sent = 0
+        except OSError as exc:
+            self.fail(conn, f"send failed: {exc.strerror}")
+            return
+        if sent < len(data):
+            conn.pending = memoryview(data)[sent:]
+            self.want_write(conn, True)
 
     def flush(self, conn: Connection) -> None:
         try:
@@ -275,8 +293,12 @@ class Worker:
             self.fail(conn, f"send failed: {exc.strerror}")
             return
         conn.pending = conn.pending[sent:]
-        events = READ | WRITE if conn.pending else READ
-        self.selector.modify(conn.sock, events, conn)
+        self.want_write(conn, bool(conn.pending))
+
+    def want_write(self, conn: Connection, writing: bool) -> None:
+        if writing != conn.writing:
+            conn.writing = writing
+            self.selector.modify(conn.sock, READ | WRITE if writing else READ, conn)
 
     def read(self, conn: Connection) -> None:
         try:
@@ -291,10 +313,14 @@ class Worker:
             return
         now = time.monotonic()
         buf = conn.inbuf
-        buf += self.view[:n]
-        done = self.consume(conn, buf)
-        if not done:
-            return
+        size = conn.expected_size
+        if size and not buf and n % size == 0 and self.buffer.startswith(self.repeated(conn, n // size)):
+            done = n // size  # the usual case: this recv holds whole responses, each the expected bytes
+        else:
+            buf += self.view[:n]
+            done = self.consume(conn, buf)
+            if not done:
+                return
         if done > conn.outstanding:
             self.result.errors["unsolicited response"] += done - conn.outstanding
             done = conn.outstanding
@@ -324,9 +350,7 @@ class Worker:
         if expected is not None:
             count = len(buf) // len(expected)
             if count:
-                block = conn.repeats.get(count)
-                if block is None:
-                    block = conn.repeats[count] = expected * count
+                block = self.repeated(conn, count)
                 if buf.startswith(block):
                     del buf[: len(block)]
                     return count
@@ -346,10 +370,20 @@ class Worker:
                     self.result.errors[problem] += 1
                 elif expected is None:
                     conn.expected = expected = frame
+                    conn.expected_size = len(frame)
             count += 1
             pos = end
         del buf[:pos]
         return count
+
+    @staticmethod
+    def repeated(conn: Connection, count: int) -> bytes:
+        """The expected response ``count`` times over, as one block to compare with."""
+        block = conn.repeats.get(count)
+        if block is None:
+            assert conn.expected is not None
+            block = conn.repeats[count] = conn.expected * count
+        return block
 
     def fail(self, conn: Connection, reason: str) -> None:
         if not conn.closed:
