@@ -2,7 +2,7 @@
 
 The master is the ``prefork`` master (it binds, forks, supervises, replaces dead
 workers within a restart budget, never accepts); each worker runs its own
-``evented`` loop on the shared listening socket.  The selector, the buffers and
+``evented`` loop on the shared listening socket.  The poller, the buffers and
 every other piece of event-loop state are created in the worker, after the fork:
 an epoll instance created before a fork is shared by the children and would
 deliver one process's events to another.
@@ -33,7 +33,7 @@ from reference.servers.evented import EventLoop
 
 
 def worker(stop: StopFlag, listener: socket.socket, config: ServerConfig, master: int) -> None:
-    EventLoop(listener, config, stop, master=master).run()  # the selector is born here, after the fork
+    EventLoop(listener, config, stop, master=master).run()  # the poller is born here, after the fork
     listener.close()
 
 
