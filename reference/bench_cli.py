@@ -131,6 +131,7 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--json", metavar="PATH", help="also write every result as JSON to PATH")
     parser.add_argument("--plot", metavar="PATH.png", help="draw req/s and p99 against concurrency to PATH")
+    parser.add_argument("--markdown", metavar="PATH", help="also write the ratio table as Markdown to PATH")
     parser.set_defaults(func=run, log_level="WARNING")
 
 
@@ -185,7 +186,16 @@ def _progress(total_cells: int, seconds: float) -> Iterator[Any]:
 def run(args: argparse.Namespace) -> int:
     from reference.bench.loadgen import LoadFailed, LoadSpec
     from reference.bench.servers import YARDSTICK, ServerFailed, ServerProcess
-    from reference.bench.suite import SUITE, Scenario, Target, best_of_rounds, detail_table, ratio_table, run_rounds
+    from reference.bench.suite import (
+        SUITE,
+        Scenario,
+        Target,
+        best_of_rounds,
+        detail_table,
+        markdown_table,
+        ratio_table,
+        run_rounds,
+    )
 
     if args.target and args.model:
         _fail("--target and --model exclude each other")
@@ -259,10 +269,15 @@ def run(args: argparse.Namespace) -> int:
             "load_cpus": load_cpus,
             "server_cpus": server_cpus,
             "busy_poll": busy_poll,
+            "rounds": args.rounds,
             "results": results,
+            "medians": chosen,
         }
         with open(args.json, "w") as out:
             json.dump(_finite(document), out, indent=1)
+    if args.markdown:
+        with open(args.markdown, "w") as out:
+            out.write(markdown_table(chosen) + "\n")
     if args.plot:
         from reference.bench.plot import plot
 

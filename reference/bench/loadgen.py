@@ -1,4 +1,4 @@
-"""The load generator: P processes, each driving its share of N connections with a selectors loop.
+"""The load generator: P processes, each driving its share of N connections with an event loop.
 
 Every connection keeps ``pipeline`` requests in flight: it sends that many at once and
 one more for each response, in batches (whatever one ``recv`` completed is replaced by
@@ -29,7 +29,6 @@ import contextlib
 import json
 import multiprocessing
 import os
-import selectors
 import socket
 import struct
 import time
@@ -37,10 +36,11 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from reference.servers._plumbing import POLL_UNITS, READ, READABLE, WRITE, new_poller
+
 HEADER = struct.Struct("<I")
 RECV_SIZE = 256 * 1024
 MAX_RESPONSE = 64 << 20
-READ, WRITE = selectors.EVENT_READ, selectors.EVENT_WRITE
 
 
 @dataclass(frozen=True)
@@ -169,6 +169,7 @@ class Connection:
         "closed",
         "expected",
         "expected_size",
+        "fd",
         "inbuf",
         "number",
         "outstanding",
@@ -184,6 +185,7 @@ class Connection:
 
     def __init__(self, sock: socket.socket, number: int, payload: int) -> None:
         self.sock = sock
+        self.fd = sock.fileno()
         self.number = number
         self.params = params_for(number, payload)
         body = json.dumps({"in": "ping", "params": self.params}, separators=(",", ":")).encode()
@@ -207,9 +209,10 @@ class Worker:
     def __init__(self, spec: LoadSpec, numbers: list[int]) -> None:
         self.spec = spec
         self.numbers = numbers
-        self.selector = selectors.DefaultSelector()
+        self.poller = new_poller()
         self.result = LoadResult(spec)
         self.conns: list[Connection] = []
+        self.by_fd: dict[int, Connection] = {}
         self.buffer = bytearray(RECV_SIZE)
         self.view = memoryview(self.buffer)
         self.sending = True
@@ -223,7 +226,8 @@ class Worker:
             sock.setblocking(False)
             conn = Connection(sock, number, spec.payload)
             self.conns.append(conn)
-            self.selector.register(sock, READ, conn)
+            self.by_fd[conn.fd] = conn
+            self.poller.register(conn.fd, READ)
 
     def run(self, start: float, progress: Any = None, slot: int = 0) -> LoadResult:
         spec, result = self.spec, self.result
@@ -235,7 +239,7 @@ class Worker:
             self.send(conn, spec.pipeline, now)
         drain_end = self.end + spec.drain
         next_report = now + 0.1
-        select = self.selector.select
+        poll, by_fd = self.poller.poll, self.by_fd
         while True:
             now = time.monotonic()
             if self.sending and now >= self.end:
@@ -247,9 +251,9 @@ class Worker:
                 progress[slot] = result.completed
                 next_report = now + 0.1
             timeout = 0.0 if spec.busy_poll else max(0.0, min((self.end if self.sending else drain_end) - now, 0.1))
-            for key, mask in select(timeout):
-                conn = key.data
-                if mask & READ:
+            for fd, mask in poll(timeout * POLL_UNITS):
+                conn = by_fd[fd]
+                if mask & READABLE and not conn.closed:
                     self.read(conn)
                 if mask & WRITE and not conn.closed:
                     self.flush(conn)
@@ -260,7 +264,8 @@ class Worker:
             result.per_connection.append(conn.responses)
             if not conn.closed:
                 conn.sock.close()
-        self.selector.close()
+        if hasattr(self.poller, "close"):
+            self.poller.close()
         return result
 
     def send(self, conn: Connection, k: int, now: float) -> None:
@@ -298,7 +303,7 @@ class Worker:
     def want_write(self, conn: Connection, writing: bool) -> None:
         if writing != conn.writing:
             conn.writing = writing
-            self.selector.modify(conn.sock, READ | WRITE if writing else READ, conn)
+            self.poller.modify(conn.fd, READ | WRITE if writing else READ)
 
     def read(self, conn: Connection) -> None:
         try:
@@ -389,7 +394,7 @@ class Worker:
         if not conn.closed:
             self.result.errors[reason] += 1
             conn.closed = True
-            self.selector.unregister(conn.sock)
+            self.poller.unregister(conn.fd)
             conn.sock.close()
 
 

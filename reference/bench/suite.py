@@ -18,6 +18,7 @@ all servers instead of favouring the ones measured first.
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -107,24 +108,30 @@ def run_rounds(
 
 
 def best_of_rounds(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One result per (scenario, server): the round with the median req/s."""
+    """One result per (scenario, server): the round with the median req/s.
+
+    Each also carries ``ratio``, the median over rounds of its req/s divided by the
+    yardstick's in the same scenario *and round*: a paired comparison, so that a noisy
+    minute of the machine lowers both sides of a ratio instead of one.
+    """
+    yard = {(r["scenario"], r.get("round", 1)): r["rps"] for r in results if r["server"] == YARDSTICK}
     cells: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for result in results:
         cells.setdefault((result["scenario"], result["server"]), []).append(result)
     chosen = []
     for runs in cells.values():
+        paired = [r["rps"] / yard[key] for r in runs if yard.get(key := (r["scenario"], r.get("round", 1)))]
         runs.sort(key=lambda r: r["rps"])
-        chosen.append(runs[(len(runs) - 1) // 2])
+        median_run = dict(runs[(len(runs) - 1) // 2], rounds=len(runs))
+        if paired:
+            median_run["ratio"] = round(statistics.median(paired), 3)
+        chosen.append(median_run)
     return chosen
 
 
 def ratios(results: list[dict[str, Any]]) -> dict[tuple[str, str], float]:
-    """(scenario, server) -> req/s divided by the yardstick's in the same scenario."""
-    yard = {r["scenario"]: r["rps"] for r in results if r["server"] == YARDSTICK}
-    return {
-        (r["scenario"], r["server"]): (r["rps"] / yard[r["scenario"]] if yard.get(r["scenario"]) else math.nan)
-        for r in results
-    }
+    """(scenario, server) -> its ``ratio`` to the yardstick, or NaN where there is none."""
+    return {(r["scenario"], r["server"]): r.get("ratio", math.nan) for r in results}
 
 
 def _ms(value: float) -> str:
@@ -181,7 +188,11 @@ def ratio_table(results: list[dict[str, Any]]) -> Any:
     scenarios = list(dict.fromkeys(r["scenario"] for r in results))
     servers = list(dict.fromkeys(r["server"] for r in results))
     by = {(r["scenario"], r["server"]): r for r in results}
-    table = Table(title="req/s (ratio to the yardstick) p99 ms")
+    rounds = max((r.get("rounds", 1) for r in results), default=1)
+    title = "req/s (ratio to the yardstick) p99 ms"
+    if rounds > 1:
+        title += f": the median of {rounds} rounds; the ratio is the median of the rounds' ratios"
+    table = Table(title=title)
     table.add_column("server")
     for name in scenarios:
         table.add_column(name, justify="right")

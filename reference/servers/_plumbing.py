@@ -3,6 +3,7 @@
 * :class:`ServerConfig`: what ``lpj serve`` was asked for, checked against the spec's limits.
 * :func:`bind` and :func:`log_ready`: the listening socket and the one line that says it is up.
 * :data:`DISCONNECTS` and :func:`accept`: peers that vanish, and each accept failure on purpose.
+* :func:`new_poller`: epoll, or poll where there is none, for the event loops.
 * :class:`StopFlag`: SIGTERM/SIGINT become a flag plus a descriptor that stays readable.
 * :func:`accept_loop` and :func:`serve_connection`: the blocking models' two loops.
 * :func:`graceful_close`: the close after frame-too-large (LPJ-LIMIT-4).
@@ -32,6 +33,17 @@ log = logging.getLogger("reference.servers")
 RECV_SIZE = 64 * 1024
 TICK = 1.0  # seconds: how often a quiet loop looks at the clock, its parent and its stop deadline
 BACKOFF = 0.5  # seconds without accepting after running out of descriptors or memory
+
+# The event loops poll the kernel directly: epoll on Linux, poll elsewhere.  Both use the
+# same event bits, and report a hang-up or error whether asked for or not; the loops
+# treat that as READ, and recv says what happened.  ``selectors`` would add bookkeeping
+# per ready socket that costs about a tenth of answering a small request.
+READ, WRITE = select.POLLIN, select.POLLOUT
+READABLE = READ | select.POLLERR | select.POLLHUP
+if hasattr(select, "epoll"):
+    new_poller, POLL_UNITS = select.epoll, 1.0  # poll(timeout) in seconds
+else:
+    new_poller, POLL_UNITS = select.poll, 1000.0  # poll(timeout) in milliseconds
 
 DISCONNECTS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
 """Errors that only mean the peer (or the path to it) is gone: close the connection quietly."""

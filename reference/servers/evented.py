@@ -35,15 +35,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-import select
 import socket
 import time
 
 from reference.protocol import ServerConnection
 from reference.servers._plumbing import (
     BACKOFF,
+    POLL_UNITS,
+    READ,
+    READABLE,
     RECV_SIZE,
     TICK,
+    WRITE,
     Exhausted,
     ServerConfig,
     StopFlag,
@@ -51,16 +54,8 @@ from reference.servers._plumbing import (
     log,
     log_lost,
     log_ready,
+    new_poller,
 )
-
-# epoll and poll share the event bits; a hang-up or error is reported whether asked for or
-# not, and is handled as READ: recv then says what happened.
-READ, WRITE = select.POLLIN, select.POLLOUT
-READABLE = READ | select.POLLERR | select.POLLHUP
-if hasattr(select, "epoll"):
-    _new_poller, _POLL_UNITS = select.epoll, 1.0  # timeout in seconds
-else:
-    _new_poller, _POLL_UNITS = select.poll, 1000.0  # timeout in milliseconds
 
 
 class Connection:
@@ -84,7 +79,7 @@ class EventLoop:
     def __init__(self, listener: socket.socket, config: ServerConfig, stop: StopFlag, master: int = 0):
         self.listener, self.config, self.stop, self.master = listener, config, stop, master
         self.connections: dict[int, Connection] = {}  # by file descriptor
-        self.poller = _new_poller()
+        self.poller = new_poller()
         self.buffer = bytearray(RECV_SIZE)  # one receive buffer for every connection
         self.view = memoryview(self.buffer)
         self.stopping = False
@@ -99,7 +94,7 @@ class EventLoop:
         connections, poll = self.connections, self.poller.poll
         try:
             while not (self.stopping and not connections):
-                ready = poll(self.timeout() * _POLL_UNITS)
+                ready = poll(self.timeout() * POLL_UNITS)
                 self.now = time.monotonic()  # once per wake-up, not once per read
                 for fd, mask in ready:
                     conn = connections.get(fd)
