@@ -157,6 +157,8 @@ def bench_run(evented, tmp_path_factory) -> tuple[subprocess.CompletedProcess[st
         str(out / "bench.json"),
         "--plot",
         str(out / "bench.png"),
+        "--markdown",
+        str(out / "bench.md"),
     )
     assert done.returncode == 0, done.stderr
     return done, out
@@ -190,6 +192,43 @@ def test_json_output_has_the_documented_fields(bench_run) -> None:
         assert set(result["fairness"]) == {"min", "max"}
         assert result["errors"] == 0 and result["lost"] == 0 and result["rps"] > 0
     assert "req/s" in done.stdout and "p99" in done.stdout
+
+
+def test_markdown_has_a_row_per_server_and_a_column_per_scenario(bench_run) -> None:
+    _, out = bench_run
+    lines = (out / "bench.md").read_text().splitlines()
+    assert lines[0] == "| server | c1xd2 | c4xd2 |"
+    assert len(lines) == 3 and lines[2].startswith("| 127.0.0.1:")
+
+
+def test_ratios_are_the_median_of_paired_rounds() -> None:
+    from reference.bench.suite import best_of_rounds, markdown_table
+
+    def cell(server: str, rnd: int, rps: float) -> dict:
+        return {
+            "scenario": "S1",
+            "server": server,
+            "round": rnd,
+            "rps": rps,
+            "errors": 0,
+            "lost": 0,
+            "latency_ms": {"p99": 0.1},
+        }
+
+    # The yardstick slows down in round 2 (a noisy minute) together with the server: the rounds'
+    # ratios are 2, 2 and 1, so the paired median is 2, where medians of req/s would give 1.5.
+    results = [
+        cell("evented", 1, 300),
+        cell("yardstick", 1, 150),
+        cell("evented", 2, 100),
+        cell("yardstick", 2, 50),
+        cell("evented", 3, 150),
+        cell("yardstick", 3, 150),
+    ]
+    chosen = {r["server"]: r for r in best_of_rounds(results)}
+    assert chosen["evented"]["ratio"] == 2.0 and chosen["evented"]["rps"] == 150 and chosen["evented"]["rounds"] == 3
+    assert chosen["yardstick"]["ratio"] == 1.0
+    assert "150 (2.00x)" in markdown_table(list(chosen.values()))
 
 
 def test_plot_writes_a_png(bench_run) -> None:

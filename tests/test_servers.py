@@ -216,6 +216,16 @@ def test_forking_leaves_no_zombies_after_100_connections(servers):
     assert alive(server.pid)
 
 
+def test_forking_children_yield_the_cpu_to_the_parent_that_accepts(servers):
+    # Under a burst of busy clients the accepting parent must not queue behind its own children.
+    server = servers("forking")
+    with server.connect() as sock:
+        assert call(sock, 1)["result"] == 1
+        (child,) = children(server.pid)
+        assert os.getpriority(os.PRIO_PROCESS, child) == 19
+        assert os.getpriority(os.PRIO_PROCESS, server.pid) == os.getpriority(os.PRIO_PROCESS, 0)
+
+
 @pytest.mark.parametrize("model", POOLS)
 def test_pool_replaces_a_killed_worker_and_stops_clean(model):
     with running_server(model, *WORKERS) as server:

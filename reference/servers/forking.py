@@ -21,7 +21,14 @@ interpreter and core, and a crash in one child harms nobody else.
 
 Under load: the process count follows the client count until the machine runs out
 of memory or of process slots (``fork`` fails with EAGAIN); a burst of clients is a
-burst of forks.
+burst of forks.  The parent must not queue for the CPU behind its own children: at
+equal priority it is one runnable process among hundreds, and on one core a burst of
+256 busy clients took the whole of a 6 s run to accept, the last client waiting 6 s
+for its first answer.  So each child lowers its priority (``nice`` 19): the parent,
+which only accepts and forks, runs whenever it has work, and the children share the
+rest equally (the same burst is then accepted in 0.7 s).  The price is that the
+children also yield to every other process on the machine; a server that must not
+pay it keeps a pool instead (``prefork``).
 
 Used by: inetd and classic Unix daemons, early Apache (before preforking), OpenSSH's
 ``sshd``, PostgreSQL's postmaster (a backend per connection), ``socketserver.ForkingMixIn``.
@@ -33,6 +40,7 @@ KILLs what is left and reaps it.
 
 from __future__ import annotations
 
+import os
 import socket
 
 from reference.servers._plumbing import (
@@ -47,9 +55,12 @@ from reference.servers._plumbing import (
     serve_connection,
 )
 
+CHILD_NICENESS = 19  # added to the parent's: the children yield the CPU to the parent (see above)
+
 
 def _child(stop: StopFlag, listener: socket.socket, client: socket.socket, config: ServerConfig) -> None:
     listener.close()  # the parent keeps accepting; this process only serves ``client``
+    os.nice(CHILD_NICENESS)
     serve_connection(client, config, stop)
     # Supervisor.spawn ends this process with os._exit.
 
