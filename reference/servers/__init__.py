@@ -75,6 +75,6 @@ def serve(model: str, config: ServerConfig) -> int:
     Raises :class:`ListenError` if the address cannot be bound.
     """
     module = load(model)
-    listener = bind(config)
+    listener = bind(config, reuse_port=getattr(module, "REUSE_PORT", False))
     with listener:
         return module.serve(listener, config)

@@ -20,6 +20,7 @@ import os
 import select
 import signal
 import socket
+import sys
 import time
 from collections import deque
 from collections.abc import Callable
@@ -93,20 +94,39 @@ class ListenError(Exception):
     """The listening socket could not be set up: a usage error (exit code 2), not a crash."""
 
 
-def bind(config: ServerConfig) -> socket.socket:
-    """A non-blocking listening socket on config.host:config.port (SO_REUSEADDR, config.backlog)."""
+# Linux spreads the connections to a port over the listening sockets that share it with
+# SO_REUSEPORT, by a hash of the client's address and port; elsewhere the option exists
+# but the last socket bound takes everything.
+SPREADS_BY_PORT = sys.platform == "linux" and hasattr(socket, "SO_REUSEPORT")
+
+
+def bind(config: ServerConfig, *, reuse_port: bool = False) -> socket.socket:
+    """A non-blocking listening socket on config.host:config.port (SO_REUSEADDR, config.backlog);
+    with ``reuse_port``, one that :func:`bind_more` can add sockets beside."""
     where = f"{config.host}:{config.port}"
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(
+        family, _, _, _, address = socket.getaddrinfo(
             config.host or None, config.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
         )[0]
     except socket.gaierror as exc:
         raise ListenError(f"cannot listen on {where}: {exc.strerror.lower()}") from None
-    sock = socket.socket(family, kind, proto)
+    return _listen(family, address, config.backlog, where, reuse_port)
+
+
+def bind_more(listener: socket.socket, count: int, backlog: int) -> list[socket.socket]:
+    """``count`` more listening sockets on ``listener``'s address, sharing its port (SO_REUSEPORT)."""
+    address = listener.getsockname()
+    return [_listen(listener.family, address, backlog, f"{address[0]}:{address[1]}", True) for _ in range(count)]
+
+
+def _listen(family: int, address: Any, backlog: int, where: str, reuse_port: bool) -> socket.socket:
+    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind(address)
-        sock.listen(config.backlog)
+        sock.listen(backlog)
     except OSError as exc:
         sock.close()
         reason = os.strerror(exc.errno) if exc.errno else str(exc)
@@ -498,20 +518,24 @@ class Supervisor:
             else:
                 self._reaped(pid, status)
 
-    def run_pool(self, listener: socket.socket, model: str, worker: Callable[..., Any]) -> int:
+    def run_pool(self, listeners: list[socket.socket], model: str, worker: Callable[..., Any]) -> int:
         """prefork and prefork-evented: keep N children running ``worker(stop, listener, config,
-        master_pid)`` until stopped; replace one that dies, within the restart budget."""
+        master_pid)`` until stopped; replace one that dies, within the restart budget.
+
+        Worker ``i`` gets ``listeners[i % len(listeners)]``: one shared socket, or one each.
+        A replacement gets the socket of the worker it replaces, which the master kept open,
+        so connections queued on it while no one was accepting are not lost.
+        """
         size = self.config.pool_size
         self.install()
         master = os.getpid()
-        for _ in range(size):
-            self.spawn(worker, listener, self.config, master)
-        log_ready(listener, model, size)
+        slots = {self.spawn(worker, listeners[i % len(listeners)], self.config, master): i for i in range(size)}
+        log_ready(listeners[0], model, size)
         failed = False
         while not self.stopping:
             self.wait(TICK)
-            missing = size - len(self.children)
-            if missing <= 0 or self.stopping:
+            vacant = [slot for pid, slot in slots.items() if pid not in self.children]
+            if not vacant or self.stopping:
                 continue
             if not self.restart_allowed():
                 log.error(
@@ -521,10 +545,12 @@ class Supervisor:
                 )
                 failed = True
                 break
-            for _ in range(missing):
+            slots = {pid: slot for pid, slot in slots.items() if pid in self.children}
+            for slot in vacant:
                 log.info("starting a worker to replace one that ended")
-                self.spawn(worker, listener, self.config, master)
-        listener.close()  # stop accepting: the workers' copies go as they exit
+                slots[self.spawn(worker, listeners[slot % len(listeners)], self.config, master)] = slot
+        for listener in listeners:
+            listener.close()  # stop accepting: the workers' copies go as they exit
         self.shutdown()
         log.info("stopped")
         return 1 if failed or self.forced else 0

@@ -55,4 +55,4 @@ def worker(stop: StopFlag, listener: socket.socket, config: ServerConfig, master
 
 
 def serve(listener: socket.socket, config: ServerConfig) -> int:
-    return Supervisor(config).run_pool(listener, "prefork", worker)
+    return Supervisor(config).run_pool([listener], "prefork", worker)
