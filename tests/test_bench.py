@@ -49,6 +49,15 @@ def test_load_generator_counts_and_validates_responses(evented, busy_poll: bool)
     assert 0 < summary["latency_ms"]["p50"] <= summary["latency_ms"]["p99"] <= summary["latency_ms"]["max"]
 
 
+def test_clients_leave_after_the_run_so_a_one_at_a_time_server_answers_everyone() -> None:
+    with running_server("single") as server:
+        spec = LoadSpec(server.host, server.port, connections=3, duration=0.5, drain=3.0)
+        summary = run_load(spec).summary()
+    assert summary["errors"] == 0 and summary["lost"] == 0  # the queued two are answered after the run...
+    assert summary["drained"] == 3 and summary["fairness"]["min"] == 1  # ...once each, when the first leaves
+    assert summary["latency_ms"]["max"] >= 500  # and the wait shows
+
+
 @contextlib.contextmanager
 def wrong_server(result: object) -> Iterator[tuple[str, int]]:
     """A tiny server that answers every frame with a pong whose result is ``result``."""

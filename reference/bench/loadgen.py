@@ -18,8 +18,10 @@ response is read the moment it arrives, and the server's ``send`` need not wake 
 sleeping process on another CPU, which on a VM costs more than answering a ping.
 
 Latency is from the ``send`` that carried a request to the ``recv`` that completed its
-response, recorded in a histogram of whole microseconds.  Requests still unanswered
-after the run and a drain period are *lost*; a connection the server closes or resets
+response, recorded in a histogram of whole microseconds.  When the run ends, each
+connection closes as soon as it has nothing in flight, and answers that come in the
+drain period after it count in the latencies but not in the rate.  Requests still
+unanswered after the drain are *lost*; a connection the server closes or resets
 is an error and loses what it had in flight.
 """
 
@@ -245,6 +247,9 @@ class Worker:
             if self.sending and now >= self.end:
                 self.sending = False
                 result.elapsed = now - start
+                for conn in self.conns:
+                    if not conn.outstanding:
+                        self.leave(conn)
             if not self.sending and (now >= drain_end or not any(c.outstanding for c in self.conns if not c.closed)):
                 break
             if progress is not None and now >= next_report:
@@ -348,6 +353,16 @@ class Worker:
             left -= take
         if self.sending and not conn.closed:
             self.send(conn, done, now)
+        elif not conn.outstanding:
+            self.leave(conn)
+
+    def leave(self, conn: Connection) -> None:
+        """After the run, a client with nothing in flight goes away, as real ones do: a server
+        that serves one connection at a time can then get to the clients queued behind it."""
+        if not conn.closed:
+            conn.closed = True
+            self.poller.unregister(conn.fd)
+            conn.sock.close()
 
     def consume(self, conn: Connection, buf: bytearray) -> int:
         """Check and remove the complete frames at the start of ``buf``; return how many."""
