@@ -30,8 +30,8 @@ models:
   threaded         a thread per connection
   forking          a process per connection (os.fork)
   prefork          N processes forked up front, each serving one connection at a time
-  evented          one process, non-blocking sockets and an event loop (selectors)
-  prefork-evented  N processes, each running the evented loop
+  evented          one process, non-blocking sockets and an event loop (epoll)
+  prefork-evented  N processes, each running the evented loop (on Linux, a listener each)
 
 A bad command line (unknown model, bad number, address in use) prints one line and
 exits with status 2."""

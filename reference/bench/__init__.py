@@ -1,6 +1,6 @@
 """Benchmarking LPJ-RPC/1 servers: ``lpj bench`` and its parts.
 
-* :mod:`~reference.bench.loadgen`: the load generator (forked processes, a selectors loop
+* :mod:`~reference.bench.loadgen`: the load generator (forked processes, an epoll loop
   each, pipelining, every response checked, a latency histogram).
 * :mod:`~reference.bench.yardstick`: the server every result is compared with, a plain
   asyncio ``Protocol`` on uvloop with the standard ``json`` module.

@@ -7,7 +7,7 @@ server waits for many clients at once, and that is decided on two axes.
 Blocking or evented.  A blocking server gives each connection a line of control
 that sleeps in ``recv`` until its client speaks, so the code reads top to bottom;
 the price is one thread or process per connection being served.  An evented
-server asks the kernel (``selectors``: epoll, kqueue) which sockets are ready and
+server asks the kernel (epoll, kqueue, poll) which sockets are ready and
 does a little work for each, so one thread holds thousands of connections; the
 price is that every connection's state lives in explicit buffers, and one slow
 computation stalls every client of the loop.
