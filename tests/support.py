@@ -128,9 +128,12 @@ class Server:
 
 
 @contextlib.contextmanager
-def running_server(model: str, *args: str, startup: float = 15.0) -> Iterator[Server]:
-    """Run ``lpj serve --model model --port 0 *args``; yield it once it is listening."""
+def running_server(model: str, *args: str, startup: float = 15.0, first: str = "") -> Iterator[Server]:
+    """Run ``lpj serve --model model --port 0 *args``; yield it once it is listening.
+    ``first`` is Python the server's interpreter runs before anything else."""
     argv = [sys.executable, "-m", "reference", "serve", "--model", model, "--port", "0", *args]
+    if first:
+        argv[1:3] = ["-c", f"{first}\nimport sys\nfrom reference.cli import main\nsys.exit(main(sys.argv[1:]))"]
     proc = subprocess.Popen(argv, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     lines: list[str] = []
     ready = threading.Event()
