@@ -26,9 +26,9 @@ equal priority it is one runnable process among hundreds, and on one core a burs
 256 busy clients took the whole of a 6 s run to accept, the last client waiting 6 s
 for its first answer.  So each child lowers its priority (``nice`` 19): the parent,
 which only accepts and forks, runs whenever it has work, and the children share the
-rest equally (the same burst is then accepted in 0.7 s).  The price is that the
-children also yield to every other process on the machine; a server that must not
-pay it keeps a pool instead (``prefork``).
+rest equally (the last of the same burst then waits 0.7-1.2 s).  The price is that
+the children also yield to every other process on the machine; a server that must
+not pay it keeps a pool instead (``prefork``).
 
 Used by: inetd and classic Unix daemons, early Apache (before preforking), OpenSSH's
 ``sshd``, PostgreSQL's postmaster (a backend per connection), ``socketserver.ForkingMixIn``.
