@@ -44,7 +44,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from reference.servers._plumbing import ListenError, ServerConfig, bind
+from reference.servers._plumbing import ListenError, ServerConfig, bind, keep_freed_memory
 
 __all__ = ["MODELS", "POOL_MODELS", "ListenError", "ServerConfig", "load", "serve"]
 
@@ -75,6 +75,7 @@ def serve(model: str, config: ServerConfig) -> int:
     Raises :class:`ListenError` if the address cannot be bound.
     """
     module = load(model)
+    keep_freed_memory()
     listener = bind(config, reuse_port=getattr(module, "REUSE_PORT", False))
     with listener:
         return module.serve(listener, config)

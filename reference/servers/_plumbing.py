@@ -4,6 +4,7 @@
 * :func:`bind` and :func:`log_ready`: the listening socket and the one line that says it is up.
 * :data:`DISCONNECTS` and :func:`accept`: peers that vanish, and each accept failure on purpose.
 * :func:`new_poller`: epoll, or poll where there is none, for the event loops.
+* :func:`keep_freed_memory`: no page faults per request for large requests (glibc).
 * :class:`StopFlag`: SIGTERM/SIGINT become a flag plus a descriptor that stays readable.
 * :func:`accept_loop` and :func:`serve_connection`: the blocking models' two loops.
 * :func:`graceful_close`: the close after frame-too-large (LPJ-LIMIT-4).
@@ -13,6 +14,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import logging
 import math
@@ -27,7 +29,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from reference.protocol import DEFAULT_FRAME_LIMIT, IDLE_FLOOR_SECONDS, ServerConnection, check_frame_limit
+from reference.protocol import (
+    DEFAULT_FRAME_LIMIT,
+    IDLE_FLOOR_SECONDS,
+    MIN_FRAME_LIMIT,
+    ServerConnection,
+    check_frame_limit,
+)
 
 log = logging.getLogger("reference.servers")
 
@@ -45,6 +53,31 @@ if hasattr(select, "epoll"):
     new_poller, POLL_UNITS = select.epoll, 1.0  # poll(timeout) in seconds
 else:
     new_poller, POLL_UNITS = select.poll, 1000.0  # poll(timeout) in milliseconds
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
+
+
+def keep_freed_memory() -> None:
+    """Keep glibc from handing memory back to the kernel after every large request.
+
+    By default glibc serves an allocation of 128 KiB or more with its own ``mmap``, and
+    returns the top of its heap to the kernel as soon as more than 128 KiB there is free.
+    A server that reads, decodes and encodes a 64 KiB body per request then page-faults
+    its way through the same memory on every request: 13-26 faults per request were
+    measured with 64 KiB params, about half the CPU the request costs.  Here bodies up to
+    the 1 MiB every server must accept come from the heap, and up to 16 MiB of it is kept
+    when free.  The settings are inherited by forked workers; without glibc (musl's
+    ``mallopt`` does nothing, other systems have none) nothing changes.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, MIN_FRAME_LIMIT)
+    mallopt(_M_TRIM_THRESHOLD, 16 << 20)
+
 
 DISCONNECTS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
 """Errors that only mean the peer (or the path to it) is gone: close the connection quietly."""
