@@ -25,11 +25,13 @@ import json
 import logging
 import struct
 from collections.abc import Callable, Iterator
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, TypeAlias
 
 import orjson
 
 log = logging.getLogger(__name__)
+
+Body: TypeAlias = bytes | bytearray | memoryview  # what the core accepts as bytes from the peer
 
 HEADER: Final = struct.Struct("<I")  # LPJ-FRAME-2: little-endian, unsigned 32-bit
 MIN_FRAME_LIMIT: Final = 1 << 20  # LPJ-LIMIT-1: every server accepts 1 MiB bodies
@@ -107,7 +109,7 @@ class FrameDecoder:
         """Bytes received but not yet returned as frames."""
         return len(self._buffer) - self._start
 
-    def receive_data(self, data: bytes | bytearray | memoryview) -> None:
+    def receive_data(self, data: Body) -> None:
         """Feed bytes from the peer; ``b""`` means end of file."""
         if self._eof:
             raise RuntimeError("receive_data after end of file")
@@ -147,7 +149,7 @@ class FrameDecoder:
         finally:
             self._start = start
 
-    def whole_frame(self, data: bytes | bytearray | memoryview) -> bytes | bytearray | memoryview | None:
+    def whole_frame(self, data: Body) -> memoryview | None:
         """The body of ``data`` if ``data`` is exactly one acceptable frame and nothing
         is buffered, without copying or buffering it; else None (feed it with
         :meth:`receive_data`).  A server's hot path: most reads hold one request."""
@@ -163,7 +165,7 @@ class FrameDecoder:
         return CLOSED if self._eof else NEED_DATA
 
 
-def loads(body: bytes | bytearray | memoryview) -> Any:
+def loads(body: Body) -> Any:
     """Decode one JSON body strictly (LPJ-JSON-1/3): UTF-8, one value, no NaN, no BOM."""
     try:
         return orjson.loads(body)
@@ -184,7 +186,7 @@ def dumps(value: Any) -> bytes:
             raise ValueError("value nested too deeply to encode") from None
 
 
-def parse_request(body: bytes | bytearray | memoryview) -> Request:
+def parse_request(body: Body) -> Request:
     """Validate one frame body as a request (LPJ-REQ-1..5), or raise ProtocolError."""
     return validate_request(loads(body))
 
@@ -250,7 +252,7 @@ def encode_request(method: str, params: Any) -> bytes:
     return encode_frame(dumps({"in": method, "params": params}))
 
 
-def answer(body: bytes | bytearray | memoryview, methods: dict[str, Method] = METHODS) -> dict[str, Any]:
+def answer(body: Body, methods: dict[str, Method] = METHODS) -> dict[str, Any]:
     """The response object for one frame body: parse, validate, dispatch."""
     try:
         request = parse_request(body)
@@ -267,11 +269,14 @@ class ServerConnection:
     LPJ-LIMIT-4) or :attr:`finished` (the peer's end of file, LPJ-CONN-1).
     """
 
-    __slots__ = ("_decoder", "_methods", "closing", "finished")
+    __slots__ = ("_answer", "_decoder", "closing", "finished")
 
     def __init__(self, max_frame: int = DEFAULT_FRAME_LIMIT, methods: dict[str, Method] = METHODS) -> None:
         self._decoder = FrameDecoder(max_frame)
-        self._methods = methods
+        # One frame body -> one framed response; the standard table has a faster path.
+        self._answer: Callable[[Body], bytes] = (
+            _answer_fast if methods is METHODS else lambda body: encode_response(answer(body, methods))
+        )
         self.closing = False
         self.finished = False
 
@@ -280,24 +285,19 @@ class ServerConnection:
         """Bytes of a frame received in part; 0 between frames (nothing in flight)."""
         return self._decoder.buffered
 
-    def receive_data(self, data: bytes | bytearray | memoryview) -> bytes:
+    def receive_data(self, data: Body) -> bytes:
         """Consume bytes (``b""`` at end of file); return every response now due, framed."""
         if self.closing or self.finished:
             return b""
         decoder = self._decoder
-        fast_ping = self._methods is METHODS
-        if fast_ping:
-            body = decoder.whole_frame(data)
-            if body is not None:
-                return _answer_fast(body)
+        body = decoder.whole_frame(data)
+        if body is not None:
+            return self._answer(body)
         decoder.receive_data(data)
         out: list[bytes] = []
         for event in decoder.frames():
             if type(event) is bytes:
-                if fast_ping:
-                    out.append(_answer_fast(event))
-                else:
-                    out.append(encode_response(answer(event, self._methods)))
+                out.append(self._answer(event))
             else:
                 assert isinstance(event, ProtocolError)
                 out.append(encode_response(event.response()))
@@ -312,7 +312,7 @@ _PONG_HEAD: Final = b'{"out":"pong","result":'
 _PONG_OVERHEAD: Final = len(_PONG_HEAD) + 1
 
 
-def _answer_fast(body: bytes | bytearray | memoryview) -> bytes:
+def _answer_fast(body: Body) -> bytes:
     """The hot path for the standard method table: a valid ping is answered
     without building request or response objects; anything else takes the
     general path.  Either way one loads and one dumps per request."""

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from reference.bench.servers import descendants
+
 REPO = Path(__file__).resolve().parents[1]
 READY = re.compile(r"listening on (\S+):(\d+)")
 TIMEOUT = 5.0  # seconds, for every socket operation unless a test says otherwise
@@ -56,19 +58,6 @@ def children(pid: int) -> dict[int, str]:
             stat = _stat(int(entry.name))
             if stat is not None and stat[0] == pid:
                 found[int(entry.name)] = stat[1]
-    return found
-
-
-def descendants(pid: int) -> dict[int, int]:
-    """Every descendant of ``pid``: pid -> start time (to tell a reused pid apart)."""
-    found: dict[int, int] = {}
-    frontier = [pid]
-    while frontier:
-        for child in children(frontier.pop()):
-            stat = _stat(child)
-            if stat is not None:
-                found[child] = stat[2]
-                frontier.append(child)
     return found
 
 

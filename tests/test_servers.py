@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from reference.bench.servers import sockets_held
 from tests.support import (
     REPO,
     TIMEOUT,
@@ -226,10 +227,6 @@ def test_forking_children_yield_the_cpu_to_the_parent_that_accepts(servers):
         (child,) = children(server.pid)
         assert os.getpriority(os.PRIO_PROCESS, child) == 19
         assert os.getpriority(os.PRIO_PROCESS, server.pid) == os.getpriority(os.PRIO_PROCESS, 0)
-
-
-def sockets_held(pid: int) -> int:
-    return sum(os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:") for fd in os.listdir(f"/proc/{pid}/fd"))
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="SO_REUSEPORT spreads connections only on Linux")

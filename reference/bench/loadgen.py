@@ -197,7 +197,7 @@ class Connection:
         self.expected_size = 0
         self.repeats: dict[int, bytes] = {}  # k -> expected * k
         self.inbuf = bytearray()
-        self.pending = memoryview(b"")  # request bytes not yet taken by the kernel
+        self.pending: bytes | memoryview = b""  # request bytes not yet taken by the kernel
         self.batches: deque[list[float]] = deque()  # [send time, requests] in order
         self.outstanding = 0
         self.responses = 0
@@ -281,8 +281,14 @@ class Worker:
         conn.outstanding += k
         self.result.sent += k
         if conn.pending:
-            conn.pending = memoryview(bytes(conn.pending) + data)
-            return  # already waiting for WRITE
+            conn.pending = bytes(conn.pending) + data  # sent when the socket takes more (WRITE)
+        else:
+            self.flush(conn, data)
+
+    def flush(self, conn: Connection, data: bytes | memoryview | None = None) -> None:
+        """Send ``data`` (by default what is pending); keep what the kernel does not take."""
+        if data is None:
+            data = conn.pending
         try:
             sent = conn.sock.send(data)
         except BlockingIOError:
@@ -290,19 +296,7 @@ class Worker:
         except OSError as exc:
             self.fail(conn, f"send failed: {exc.strerror}")
             return
-        if sent < len(data):
-            conn.pending = memoryview(data)[sent:]
-            self.want_write(conn, True)
-
-    def flush(self, conn: Connection) -> None:
-        try:
-            sent = conn.sock.send(conn.pending)
-        except BlockingIOError:
-            sent = 0
-        except OSError as exc:
-            self.fail(conn, f"send failed: {exc.strerror}")
-            return
-        conn.pending = conn.pending[sent:]
+        conn.pending = memoryview(data)[sent:] if sent < len(data) else b""
         self.want_write(conn, bool(conn.pending))
 
     def want_write(self, conn: Connection, writing: bool) -> None:
@@ -324,9 +318,9 @@ class Worker:
         now = time.monotonic()
         buf = conn.inbuf
         size = conn.expected_size
-        if size and not buf and n % size == 0 and self.buffer.startswith(self.repeated(conn, n // size)):
-            done = n // size  # the usual case: this recv holds whole responses, each the expected bytes
-        else:
+        # The usual case: this recv holds whole responses only, each the expected bytes.
+        done = n // size if size and not buf and n % size == 0 else 0
+        if not (done and self.buffer.startswith(self.repeated(conn, done))):
             buf += self.view[:n]
             done = self.consume(conn, buf)
             if not done:

@@ -54,6 +54,11 @@ def descendants(pid: int) -> dict[int, int]:
     return found
 
 
+def sockets_held(pid: int) -> int:
+    """How many sockets process ``pid`` has open (OSError if it is gone)."""
+    return sum(os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:") for fd in os.listdir(f"/proc/{pid}/fd"))
+
+
 class ServerProcess:
     """One server under test: ``name`` is a model of ``lpj serve`` or ``yardstick``."""
 
@@ -108,11 +113,8 @@ class ServerProcess:
         """pid -> sockets it holds, minus its listener, for each process of the server that serves."""
         counts = {}
         for pid in [self.pid, *descendants(self.pid)]:
-            try:
-                links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
-            except OSError:
-                continue
-            counts[pid] = max(0, sum(link.startswith("socket:") for link in links) - 1)
+            with contextlib.suppress(OSError):
+                counts[pid] = max(0, sockets_held(pid) - 1)
         return counts
 
     def pin(self, cpus: tuple[int, ...]) -> None:

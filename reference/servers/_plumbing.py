@@ -562,12 +562,16 @@ class Supervisor:
         size = self.config.pool_size
         self.install()
         master = os.getpid()
-        slots = {self.spawn(worker, listeners[i % len(listeners)], self.config, master): i for i in range(size)}
+
+        def start(slot: int) -> int:
+            return self.spawn(worker, listeners[slot % len(listeners)], self.config, master)
+
+        workers = [start(slot) for slot in range(size)]  # slot -> pid
         log_ready(listeners[0], model, size)
         failed = False
         while not self.stopping:
             self.wait(TICK)
-            vacant = [slot for pid, slot in slots.items() if pid not in self.children]
+            vacant = [slot for slot, pid in enumerate(workers) if pid not in self.children]
             if not vacant or self.stopping:
                 continue
             if not self.restart_allowed():
@@ -578,10 +582,9 @@ class Supervisor:
                 )
                 failed = True
                 break
-            slots = {pid: slot for pid, slot in slots.items() if pid in self.children}
             for slot in vacant:
                 log.info("starting a worker to replace one that ended")
-                slots[self.spawn(worker, listeners[slot % len(listeners)], self.config, master)] = slot
+                workers[slot] = start(slot)
         for listener in listeners:
             listener.close()  # stop accepting: the workers' copies go as they exit
         self.shutdown()

@@ -220,7 +220,7 @@ class EventLoop:
                 self.settle(conn)
 
     def tick(self) -> None:
-        now = time.monotonic()
+        now = self.now  # read once per wake-up, in run
         if self.stopping and now >= self.stop.deadline and self.connections:
             log.warning("stop deadline passed: closing %d connection(s)", len(self.connections))
             for conn in list(self.connections.values()):
